@@ -1,0 +1,104 @@
+#!/usr/bin/env python
+"""What a language-model batch costs next to the training step it feeds, on CPU.
+
+Measured side by side in one process, on Tiny Shakespeare encoded by `CharTokenizer`:
+
+  lm_dls train batch   a batch from `lm_dls(...).train`: fastai's DataLoader machinery around `get_batch`
+  get_batch            the gather alone
+  per-item collation   the usual recipe: a Dataset that returns one window, torch's DataLoader stacking `bs` of them
+  training step        forward, backward and AdamW step of the tiny GPT configuration (4 layers, 4 heads, 128 wide,
+                       context 64, batch 12, vocabulary 65)
+
+The target (issue "Foundation"): a loader batch costs under 5% of a training step. Until notebook 03 exports
+`fasttrain.models.GPT`, the step uses a GPT of the same shape written below (pre-norm blocks, causal SDPA attention,
+4x GELU MLP, tied embeddings, about 0.8M parameters).
+
+    FASTTRAIN_DATA=../shared/data python bench/loader.py [--n 2000] [--threads N]
+"""
+import argparse, math, statistics, time
+import torch, torch.nn as nn, torch.nn.functional as F
+from fasttrain.core import set_seed, count_params, env_report
+from fasttrain.data import get_tinyshakespeare, CharTokenizer, lm_dls, get_batch
+
+class Block(nn.Module):
+    def __init__(self, d, n_head):
+        super().__init__()
+        self.n_head, self.ln1, self.ln2 = n_head, nn.LayerNorm(d), nn.LayerNorm(d)
+        self.qkv, self.proj = nn.Linear(d, 3*d), nn.Linear(d, d)
+        self.mlp = nn.Sequential(nn.Linear(d, 4*d), nn.GELU(), nn.Linear(4*d, d))
+    def forward(self, x):                                                    # (B, T, C)
+        B, T, C = x.shape
+        q, k, v = self.qkv(self.ln1(x)).view(B, T, 3, self.n_head, C // self.n_head).permute(2, 0, 3, 1, 4)  # (B, nh, T, hs)
+        a = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, C)
+        x = x + self.proj(a)
+        return x + self.mlp(self.ln2(x))
+
+class TinyGPT(nn.Module):
+    def __init__(self, vocab=65, ctx=64, d=128, n_layer=4, n_head=4):
+        super().__init__()
+        self.tok, self.pos = nn.Embedding(vocab, d), nn.Embedding(ctx, d)
+        self.blocks, self.ln = nn.Sequential(*[Block(d, n_head) for _ in range(n_layer)]), nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab, bias=False); self.head.weight = self.tok.weight
+    def forward(self, idx):
+        x = self.tok(idx) + self.pos(torch.arange(idx.shape[1]))
+        return self.head(self.ln(self.blocks(x)))
+
+def per_call(fn, n, warmup=20):
+    "Median seconds per call of `fn` over `n` calls, after `warmup`"
+    for _ in range(warmup): fn()
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--n', type=int, default=2000, help='loader batches timed per contender')
+    ap.add_argument('--steps', type=int, default=100, help='training steps timed')
+    ap.add_argument('--threads', type=int, default=None, help='torch threads (default: torch\'s own choice)')
+    a = ap.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
+    set_seed(0)
+    text = get_tinyshakespeare(progress=False)
+    tok = CharTokenizer(text)
+    data = torch.tensor(tok.encode(text))
+    B, T = 12, 64
+
+    dls = lm_dls(data, block_size=T, bs=B, seed=0)
+    it = [iter(dls.train)]
+    def lm_batch():
+        try: return next(it[0])
+        except StopIteration: it[0] = iter(dls.train); return next(it[0])
+    g = torch.Generator().manual_seed(0)
+
+    class Windows(torch.utils.data.Dataset):
+        "One window per item: the per-item recipe"
+        def __len__(self): return len(data) - T
+        def __getitem__(self, i): return data[i:i+T], data[i+1:i+T+1]
+    tdl = torch.utils.data.DataLoader(Windows(), batch_size=B, shuffle=True, generator=torch.Generator().manual_seed(0))
+    tit = [iter(tdl)]
+    def collated():
+        try: return next(tit[0])
+        except StopIteration: tit[0] = iter(tdl); return next(tit[0])
+
+    model = TinyGPT(vocab=tok.vocab_size, ctx=T)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, foreach=True)
+    xb, yb = get_batch(data, B, T, generator=g)
+    def step():
+        loss = F.cross_entropy(model(xb).flatten(0, 1), yb.flatten())
+        loss.backward(); opt.step(); opt.zero_grad()
+
+    rows = [('lm_dls train batch', per_call(lm_batch, a.n)),
+            ('get_batch', per_call(lambda: get_batch(data, B, T, generator=g), a.n)),
+            ('per-item collation', per_call(collated, a.n)),
+            ('training step', per_call(step, a.steps, warmup=10))]
+    t_step = rows[-1][1]
+    env = env_report()
+    print(f"torch {env['torch']}, fastai {env['fastai']}, {env['device_name']} with {env['torch_threads']} torch threads; "
+          f"model {count_params(model):,} parameters, batch {B}x{T}")
+    print(f"{'':22}{'median time':>14}{'share of a step':>18}")
+    for name, t in rows: print(f"{name:22}{t*1e6:11.1f} µs{t/t_step:17.2%}")
+    print(f"lm_dls batch / step = {rows[0][1]/t_step:.4f} (target < 0.05); per-item collation / lm_dls batch = "
+          f"{rows[2][1]/rows[0][1]:.1f}x")
+
+if __name__ == '__main__': main()

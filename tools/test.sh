@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set up (or reuse) the environment with the dev tools, then run the whole test suite:
+#   1. nbdev-export and nbdev-clean must change nothing (the modules match the notebooks, the notebooks are clean);
+#   2. nbdev-test runs every notebook (cells flagged slow or cuda are skipped unless FASTTRAIN_TEST_FLAGS names them);
+#   3. pytest runs tests/.
+# Exits non-zero on the first failure, and when no notebook or no test ran.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${FASTTRAIN_VENV:-$root/.venv}"
+"$root/tools/setup.sh" dev
+export PATH="$venv/bin:$PATH"
+cd "$root"
+t0=$SECONDS
+
+snapshot() { find fasttrain nbs pyproject.toml README.md -type f -not -path '*/__pycache__/*' -not -path '*/.ipynb_checkpoints/*' \
+               -not -path 'nbs/_proc/*' -not -path 'nbs/.quarto/*' -print0 | sort -z | xargs -0 sha256sum; }
+echo "== 1/3 nbdev-export and nbdev-clean must change nothing"
+before="$(snapshot)"
+nbdev-export
+nbdev-clean
+after="$(snapshot)"
+if [ "$before" != "$after" ]; then
+  echo "FAIL: nbdev-export/nbdev-clean changed these files; commit what they produce:" >&2
+  diff <(echo "$before") <(echo "$after") | sed -n 's/^> [0-9a-f]*  /  /p' >&2
+  exit 1
+fi
+
+echo "== 2/3 nbdev-test"
+n_nbs=$(find nbs -maxdepth 1 -name '*.ipynb' | wc -l)
+[ "$n_nbs" -gt 0 ] || { echo "FAIL: no notebooks found in nbs/" >&2; exit 1; }
+log="$(mktemp)"
+set +e
+nbdev-test --timing --n-workers "${FASTTRAIN_TEST_WORKERS:-2}" ${FASTTRAIN_TEST_FLAGS:+--flags "$FASTTRAIN_TEST_FLAGS"} 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+n_run=$(grep -cE '^[^ ]+\.ipynb: [0-9]+ secs$' "$log" || true)
+if [ "$rc" -ne 0 ] || ! grep -qx 'Success.' "$log"; then echo "FAIL: nbdev-test failed" >&2; exit 1; fi
+if [ "$n_run" -ne "$n_nbs" ]; then echo "FAIL: nbdev-test ran $n_run notebook(s) of the $n_nbs in nbs/" >&2; exit 1; fi
+rm -f "$log"
+
+echo "== 3/3 pytest tests/"
+python -m pytest tests/ -q   # pytest exits 5, a failure here, when it collects no test
+echo "== all tests passed in $((SECONDS - t0))s ($n_run notebooks, then tests/)"
