@@ -55,13 +55,13 @@ def main(argv=None):
     t0 = time.time()
     text = get_tinyshakespeare(a.data)
     tok = CharTokenizer(text)
+    # an "epoch" is `eval_every` steps of random windows, then a pass over the validation windows
     dls = lm_dls(tok.encode(text), block_size=a.block_size, bs=a.bs, n_batches=a.eval_every, tokenizer=tok, device=device)
     model = CausalConvLM(tok.vocab_size).to(device)
     print(f"Tiny Shakespeare: {len(text):,} characters, {tok.vocab_size} distinct; model: {count_params(model):,} parameters; "
           f"device: {device}; {a.steps} steps of {a.bs}x{a.block_size} characters")
     learn = Learner(dls, model, loss_func=lm_loss)
     n_epochs = math.ceil(a.steps / a.eval_every)
-    dls.train.n = a.eval_every * a.bs                    # each "epoch" is `eval_every` steps, then a validation pass
     learn.fit_one_cycle(n_epochs, a.lr)
     val_loss = learn.recorder.values[-1][1]
     print(f"validation loss {val_loss:.3f} nats/char = {val_loss / math.log(2):.3f} bits/char "

@@ -12,8 +12,13 @@ export PATH="$venv/bin:$PATH"
 cd "$root"
 t0=$SECONDS
 
-snapshot() { find fasttrain nbs pyproject.toml README.md -type f -not -path '*/__pycache__/*' -not -path '*/.ipynb_checkpoints/*' \
-               -not -path 'nbs/_proc/*' -not -path 'nbs/.quarto/*' -print0 | sort -z | xargs -0 sha256sum; }
+snapshot() { python - <<'PY'
+import hashlib, pathlib
+skip = ('__pycache__', '.ipynb_checkpoints', '_proc', '.quarto')
+files = [p for d in ('fasttrain', 'nbs') for p in pathlib.Path(d).rglob('*') if p.is_file() and not set(p.parts) & set(skip)]
+for p in sorted(files + [pathlib.Path('pyproject.toml')]): print(hashlib.sha256(p.read_bytes()).hexdigest(), p)
+PY
+}
 echo "== 1/3 nbdev-export and nbdev-clean must change nothing"
 before="$(snapshot)"
 nbdev-export
@@ -21,7 +26,7 @@ nbdev-clean
 after="$(snapshot)"
 if [ "$before" != "$after" ]; then
   echo "FAIL: nbdev-export/nbdev-clean changed these files; commit what they produce:" >&2
-  diff <(echo "$before") <(echo "$after") | sed -n 's/^> [0-9a-f]*  /  /p' >&2
+  diff <(echo "$before") <(echo "$after") | sed -n 's/^> [0-9a-f]* /  /p' >&2
   exit 1
 fi
 
