@@ -49,7 +49,7 @@ def test_download_explicit_cache_dir(corpus_path, no_local_copy, tmp_path):
 def test_bad_download_refused_and_not_kept(corpus_path, no_local_copy, body):
     if body == 'truncated': body = corpus_path.read_bytes()[:500_000]
     with Server(body) as srv:
-        with pytest.raises(ValueError, match=r'The file downloaded from http://127\.0\.0\.1:\d+/input\.txt was refused.*sha256'):
+        with pytest.raises(ValueError, match=r'The file downloaded from http://127\.0\.0\.1:\d+/input\.txt is not the Tiny Shakespeare corpus: its sha256'):
             get_tinyshakespeare(url=srv.url, progress=False)
     assert not any(no_local_copy.iterdir())    # neither the bad file nor a partial one stays behind
 
