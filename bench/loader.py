@@ -15,7 +15,7 @@ The target (issue "Foundation"): a loader batch costs under 5% of a training ste
 
     FASTTRAIN_DATA=../shared/data python bench/loader.py [--n 2000] [--threads N]
 """
-import argparse, math, statistics, time
+import argparse, statistics, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from fasttrain.core import set_seed, count_params, env_report
 from fasttrain.data import get_tinyshakespeare, CharTokenizer, lm_dls, get_batch

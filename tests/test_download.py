@@ -1,6 +1,5 @@
 "get_tinyshakespeare's download path, tested for real against a server on 127.0.0.1 and nothing else."
 import hashlib, http.server, threading
-from pathlib import Path
 import pytest
 from fasttrain.data import get_tinyshakespeare, TINYSHAKESPEARE_SHA256, TINYSHAKESPEARE_URL
 

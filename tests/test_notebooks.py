@@ -1,8 +1,6 @@
 "The house rules for notebooks that a notebook cannot check about itself."
 import ast, json, re
-from pathlib import Path
 import pytest
-import fasttrain
 from conftest import ROOT
 
 NBS = sorted((ROOT/'nbs').glob('*.ipynb'))

@@ -11,7 +11,7 @@ Colab, so the outputs committed with the notebooks come from this script:
 Cells flagged `#| cuda` or `#| slow` are skipped unless `--flags` names them (like `nbdev-test --flags`); their
 stored outputs are kept. Run `nbdev-clean` afterwards (tools/test.sh checks that it changes nothing).
 """
-import argparse, re, sys, time
+import argparse, re, time
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient

@@ -5,7 +5,7 @@ It uses fasttrain's data pipeline (`get_tinyshakespeare`, `CharTokenizer`, `lm_d
 is a stand-in, a stack of dilated causal convolutions, until the GPT of notebook 03 and `lm_learner` of notebook 09
 take its place. Run it through `tools/train.sh`, which sets up the environment first.
 """
-import argparse, math, sys, time
+import argparse, math, time
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(prog='tools/train.sh', description=__doc__.split('\n\n')[0])
