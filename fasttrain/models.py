@@ -7,7 +7,7 @@ Docs: https://fasttrain.github.io/fasttrain/architecture.html.md"""
 # %% ../nbs/03_architecture.ipynb #202a12ab
 from __future__ import annotations
 import math
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 import torch
 from torch import nn
 import torch.nn.functional as F
