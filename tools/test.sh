@@ -35,7 +35,9 @@ n_nbs=$(find nbs -maxdepth 1 -name '*.ipynb' | wc -l)
 [ "$n_nbs" -gt 0 ] || { echo "FAIL: no notebooks found in nbs/" >&2; exit 1; }
 log="$(mktemp)"
 set +e
-nbdev-test --timing --n-workers "${FASTTRAIN_TEST_WORKERS:-2}" ${FASTTRAIN_TEST_FLAGS:+--flags "$FASTTRAIN_TEST_FLAGS"} 2>&1 | tee "$log"
+# One torch thread per notebook process: two workers with two threads each on two cores spend their time waiting
+# on each other (03_architecture measured 20 s with one thread against 82-171 s with two, on a loaded machine).
+OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" nbdev-test --timing --n-workers "${FASTTRAIN_TEST_WORKERS:-2}" ${FASTTRAIN_TEST_FLAGS:+--flags "$FASTTRAIN_TEST_FLAGS"} 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 n_run=$(grep -cE '^[^ ]+\.ipynb: [0-9]+ secs$' "$log" || true)
