@@ -3,9 +3,9 @@
 
 Each precision runs in its own child process, so that each one's peak resident memory (`ru_maxrss`) is its own. A child
 builds one batch of Tiny Shakespeare (12 windows of 64 characters), records its resident-memory high-water mark, then
-times `steps` training steps (forward and loss under `torch.autocast`, backward, AdamW) through
-`fasttrain.amp.bench_precision`, and reports the median-free mean step time and how far the high-water mark rose
-during training (model, gradients, optimizer state and activations; the Python/torch baseline is subtracted).
+times `steps` training steps on that one batch (forward and loss under `torch.autocast`, backward, AdamW) through
+`fasttrain.amp.bench_precision` after 3 untimed ones, and reports the mean step time and how far the high-water mark
+rose during training (model, gradients, optimizer state and activations; the Python/torch baseline is subtracted).
 
 The model is `fasttrain.models.GPT` with the 'tiny' preset (4 layers, 4 heads, 128 wide, context 64) when notebook 03
 has exported it, else the same-shaped stand-in of bench/loader.py.
