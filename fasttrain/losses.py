@@ -40,8 +40,10 @@ def softmax(x:torch.Tensor, # Input of any shape
     return e / e.sum(dim, keepdim=True)
 
 # %% ../nbs/04_cross_entropy.ipynb #b0e4330f
+def _acc(dtype): return torch.float64 if dtype == torch.float64 else torch.float32  # compute dtype: float32, or float64 if given
+
 def _ce_rows(z, t, valid, label_smoothing, z_loss, inplace=False):
-    "Per-row loss and logsumexp of float32 logits `z` (n, V); `inplace` lets it overwrite `z`"
+    "Per-row loss and logsumexp of float32 (or float64) logits `z` (n, V); `inplace` lets it overwrite `z`"
     m = z.amax(1)                                                     # (n,)
     m = m.masked_fill_(~m.isfinite(), 0.)
     zt = z.gather(1, t.where(valid, 0)[:, None]).squeeze(1)           # (n,) the target's logit
@@ -54,7 +56,7 @@ def _ce_rows(z, t, valid, label_smoothing, z_loss, inplace=False):
     return loss.masked_fill_(~valid, 0.), lse
 
 def _ce_grad(z, lse, t, valid, scale, label_smoothing, z_loss, out=None):
-    "s·[(1 + 2c·lse)·p - (1-ε)·y - ε/V] for float32 logits `z` (n, V), written into `out` (which may be `z`)"
+    "s·[(1 + 2c·lse)·p - (1-ε)·y - ε/V] for float32 (or float64) logits `z` (n, V), written into `out` (which may be `z`)"
     s = scale.expand_as(lse).where(valid, 0.)                         # (n,) each row's weight in the total
     a = s * (1 + 2 * z_loss * lse) if z_loss else s
     g = torch.sub(z, lse[:, None], out=out).exp_().mul_(a[:, None])  # (n, V) a·p
@@ -93,7 +95,7 @@ class _CrossEntropy(torch.autograd.Function):
     "Per-token cross-entropy of (N, V) logits whose backward is the derived p - q"
     @staticmethod
     def forward(ctx, z, t, valid, label_smoothing, z_loss):
-        zf = z.float()                                                # a copy only when z is not float32...
+        zf = z.to(_acc(z.dtype))                                      # a copy only for bf16/fp16 logits...
         loss, lse = _ce_rows(zf, t, valid, label_smoothing, z_loss, inplace=zf is not z)  # ...and then it may be overwritten
         ctx.save_for_backward(z, t, valid, lse)
         ctx.label_smoothing, ctx.z_loss = label_smoothing, z_loss
@@ -103,7 +105,7 @@ class _CrossEntropy(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_loss):
         z, t, valid, lse = ctx.saved_tensors
-        g = _ce_grad(z.float(), lse, t, valid, grad_loss, ctx.label_smoothing, ctx.z_loss)
+        g = _ce_grad(z.to(_acc(z.dtype)), lse, t, valid, grad_loss, ctx.label_smoothing, ctx.z_loss)
         return g.to(z.dtype), None, None, None, None
 
 # %% ../nbs/04_cross_entropy.ipynb #7500829a
@@ -153,16 +155,17 @@ bits_per_char = TokenCE(_bits, 'bits_per_char')
 # %% ../nbs/04_cross_entropy.ipynb #00c30488
 def _head_grad(h, w, t, valid, lse, grad_loss, chunk_size, label_smoothing, z_loss):
     "∂L/∂hidden and ∂L/∂weight, one chunk of rows at a time, recomputing each chunk's logits"
-    N, fp32 = h.shape[0], h.dtype == torch.float32
-    gh, gw = torch.empty_like(h), torch.zeros(w.shape, dtype=torch.float32, device=w.device)  # (N, d), (V, d)
-    buf = torch.empty(min(chunk_size, N), w.shape[0], dtype=torch.float32, device=h.device) if fp32 else None  # (c, V)
+    N, acc = h.shape[0], _acc(h.dtype)
+    wide = h.dtype == acc                                                             # float32 or float64: no casts
+    gh, gw = torch.empty_like(h), torch.zeros(w.shape, dtype=acc, device=w.device)  # (N, d), (V, d)
+    buf = torch.empty(min(chunk_size, N), w.shape[0], dtype=acc, device=h.device) if wide else None  # (c, V)
     gl = grad_loss.expand(N)
     for i in range(0, N, chunk_size):
         s = slice(i, i + chunk_size)
-        z = torch.mm(h[s], w.T, out=buf[:h[s].shape[0]]) if fp32 else (h[s] @ w.T).float()  # (c, V) recomputed
+        z = torch.mm(h[s], w.T, out=buf[:h[s].shape[0]]) if wide else (h[s] @ w.T).float()  # (c, V) recomputed
         g = _ce_grad(z, lse[s], t[s], valid[s], gl[s], label_smoothing, z_loss, out=z).to(h.dtype)  # (c, V) in place
         torch.mm(g, w, out=gh[s])                                                     # (c, d)
-        if fp32: gw.addmm_(g.T, h[s])                                                 # (V, d) += (V, c) @ (c, d)
+        if wide: gw.addmm_(g.T, h[s])                                                 # (V, d) += (V, c) @ (c, d)
         else: gw += (g.T @ h[s]).float()
     return gh, gw.to(w.dtype)
 
@@ -171,12 +174,13 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
     "Per-token cross-entropy of `hidden @ weight.T`, computed and differentiated `chunk_size` rows at a time"
     @staticmethod
     def forward(ctx, h, w, t, valid, chunk_size, label_smoothing, z_loss):
-        N, fp32 = h.shape[0], h.dtype == torch.float32
-        loss, lse = (torch.empty(N, dtype=torch.float32, device=h.device) for _ in range(2))          # (N,), (N,)
-        buf = torch.empty(min(chunk_size, N), w.shape[0], dtype=torch.float32, device=h.device) if fp32 else None  # (c, V)
+        N, acc = h.shape[0], _acc(h.dtype)
+        wide = h.dtype == acc
+        loss, lse = (torch.empty(N, dtype=acc, device=h.device) for _ in range(2))          # (N,), (N,)
+        buf = torch.empty(min(chunk_size, N), w.shape[0], dtype=acc, device=h.device) if wide else None  # (c, V)
         for i in range(0, N, chunk_size):
             s = slice(i, i + chunk_size)
-            z = torch.mm(h[s], w.T, out=buf[:h[s].shape[0]]) if fp32 else (h[s] @ w.T).float()  # (c, V)
+            z = torch.mm(h[s], w.T, out=buf[:h[s].shape[0]]) if wide else (h[s] @ w.T).float()  # (c, V)
             loss[s], lse[s] = _ce_rows(z, t[s], valid[s], label_smoothing, z_loss, inplace=True)
         ctx.save_for_backward(h, w, t, valid, lse)
         ctx.chunk_size, ctx.label_smoothing, ctx.z_loss = chunk_size, label_smoothing, z_loss
@@ -193,7 +197,7 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
 def chunked_cross_entropy(hidden:torch.Tensor, # (..., d) final hidden states, e.g. (B, T, d); leading dims are flattened
                           weight:torch.Tensor, # (V, d) the output head (or tied embedding) matrix
                           targets:torch.Tensor, # (...) integer token ids, e.g. (B, T)
-                          chunk_size:int=1024, # Tokens per chunk; the largest temporary is chunk_size·V float32s
+                          chunk_size:int=1024, # Tokens per chunk; the largest temporary is chunk_size·V float32s (float64s for float64 input)
                           ignore_index:int=-100, # Targets equal to this add nothing to the loss or the valid count
                           label_smoothing:float=0.0, # ε, as in `cross_entropy`
                           reduction:str='mean', # 'mean' over valid targets (0 if there are none), 'sum', or 'none'
