@@ -6,6 +6,7 @@ Docs: https://fasttrain.github.io/fasttrain/backprop.html.md"""
 
 # %% ../nbs/05_backprop.ipynb #4e251c12
 from __future__ import annotations
+import math
 from typing import NamedTuple
 import torch
 import torch.nn.functional as F
@@ -21,7 +22,10 @@ __all__ = ['mlp_grads', 'Var', 'topo_order', 'unbroadcast', 'GradCheckError', 'G
 @torch.no_grad()
 def mlp_grads(x:torch.Tensor, # Inputs, (B, n_in)
               y:torch.Tensor, # Integer class targets, (B,)
-              w1, b1, w2, b2 # The two linear layers' weights (n_hid, n_in), (n_out, n_hid) and biases
+              w1:torch.Tensor, # First layer's weight, (n_hid, n_in)
+              b1:torch.Tensor, # First layer's bias, (n_hid,)
+              w2:torch.Tensor, # Second layer's weight, (n_out, n_hid)
+              b2:torch.Tensor # Second layer's bias, (n_out,)
              ) -> tuple[torch.Tensor, dict]:
     "Mean cross-entropy of Linear → ReLU → Linear and its gradients for every weight, bias and the inputs, by the chain rule"
     h = x @ w1.T + b1                               # (B, n_hid) pre-activations
@@ -50,7 +54,8 @@ class Var:
     def __repr__(self): return f"Var({tuple(self.shape)}, op={self.op or 'leaf'!r})"
 
 # %% ../nbs/05_backprop.ipynb #ce137b88
-def topo_order(root:Var) -> list[Var]:
+def topo_order(root:Var # The value whose graph is walked, usually the loss
+              ) -> list[Var]:
     "Every `Var` that `root` depends on, each listed after all of its parents"
     order, seen, stack = [], set(), [(root, False)]
     while stack:
@@ -79,7 +84,9 @@ def backward(self:Var, grad=None # Gradient of the final result with respect to 
             grads[id(p)] = grads[id(p)] + pg if id(p) in grads else pg   # accumulate: p may have several users
 
 # %% ../nbs/05_backprop.ipynb #6021cd39
-def unbroadcast(g:torch.Tensor, shape) -> torch.Tensor:
+def unbroadcast(g:torch.Tensor, # Gradient with the broadcast result's shape
+                shape # Shape of the operand before broadcasting
+               ) -> torch.Tensor:
     "Sum `g` over the dimensions that broadcasting added or stretched, so it has `shape`"
     while g.ndim > len(shape): g = g.sum(0)
     for i, n in enumerate(shape):
@@ -142,12 +149,12 @@ def cross_entropy(self:Var, targets:torch.Tensor # Integer class targets, (B,)
     dz = (logp.exp() - F.one_hot(targets, self.shape[-1]).to(logp.dtype)) / len(targets)
     return Var(loss, (self,), lambda g: (g * dz,), 'cross_entropy')
 
-# %% ../nbs/05_backprop.ipynb #3cb76440
+# %% ../nbs/05_backprop.ipynb #3a599f4e
 class GradCheckError(AssertionError):
     "Raised by `grad_check` when autograd and finite differences disagree"
 
 class GradCheckResult(NamedTuple):
-    "The worst disagreement `grad_check` found: its relative error, which input and element, and both gradients there"
+    "The worst disagreement `grad_check` found: its relative error (`inf` if a gradient is not finite), which input and element, and both gradients there"
     max_rel_err:float; input:int; index:tuple; analytic:float; numeric:float
 
 def _check_inputs(inputs) -> tuple:
@@ -161,41 +168,51 @@ def _check_inputs(inputs) -> tuple:
                             "(pass integer arguments such as targets or masks inside `f`, e.g. with a lambda)")
     return inputs
 
-# %% ../nbs/05_backprop.ipynb #74736a2d
+# %% ../nbs/05_backprop.ipynb #84ab5374
+def _fd_grad(scalar, xs:list, i:int, eps:float) -> torch.Tensor:
+    "Central differences of `scalar(*xs)` with respect to `xs[i]`, one element at a time"
+    num, flat = torch.empty_like(xs[i]), xs[i].view(-1)
+    for j in range(flat.numel()):
+        orig = flat[j].item()
+        flat[j] = orig + eps; fp = scalar(*xs)
+        flat[j] = orig - eps; fm = scalar(*xs)
+        flat[j] = orig                                  # restore before the next element
+        num.view(-1)[j] = (fp - fm) / (2 * eps)
+    return num
+
+def _fail_message(w:GradCheckResult, tol:float) -> str:
+    "Why the check failed: a gradient that is not finite, or the worst relative error against `tol`"
+    at = f"at input {w.input}, index {w.index}: autograd {w.analytic:.6g}, finite differences {w.numeric:.6g}"
+    if not (math.isfinite(w.analytic) and math.isfinite(w.numeric)): return f"grad_check failed: a gradient is not finite {at}"
+    return f"grad_check failed: worst relative error {w.max_rel_err:.2e} > tol {tol:.0e} {at}"
+
+# %% ../nbs/05_backprop.ipynb #6b246372
 def grad_check(f, # Function of the input tensors returning a tensor; must compute in its inputs' dtype
                inputs, # A floating-point tensor or a sequence of them
                eps:float=1e-6, # Step of the central differences
                tol:float=1e-5, # Largest acceptable relative error
-               floor:float=1e-3, # Gradients smaller than this are compared absolutely
-               raise_on_fail:bool=True # Raise `GradCheckError` if the error exceeds `tol`; else just return the result
+               floor:float=1e-3, # Gradients smaller than this are compared absolutely; must be positive
+               raise_on_fail:bool=True # Raise `GradCheckError` if the error exceeds `tol` or a gradient is not finite; else just return the result
               ) -> GradCheckResult:
     "Compare autograd's gradients of `f(*inputs)` with central finite differences in float64; return the worst relative error and where"
+    if not floor > 0: raise ValueError(f"floor must be positive, got {floor!r}")
     xs = [t.detach().to(torch.float64).clone().requires_grad_() for t in _check_inputs(inputs)]
     out = f(*xs)
     if not isinstance(out, torch.Tensor): raise TypeError(f"f must return a tensor, got {type(out).__name__}")
     if out.dtype != torch.float64: raise TypeError(f"f returned {out.dtype} for float64 inputs; it must compute in its inputs' dtype")
     v = torch.randn(out.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0)).to(out.device)
     def scalar(*a): return (f(*a) * v).sum()           # one random projection tests every output element
-    analytic = torch.autograd.grad(scalar(*xs), xs, allow_unused=True)
-    worst = GradCheckResult(0., 0, (), 0., 0.)
+    analytic, worst = torch.autograd.grad(scalar(*xs), xs, allow_unused=True), None
     with torch.no_grad():
         for i, (x, a) in enumerate(zip(xs, analytic)):
             a = torch.zeros_like(x) if a is None else a.contiguous()   # unused input: zero; a transpose's grad is strided
-            num, flat = torch.empty_like(x), x.view(-1)
-            for j in range(flat.numel()):
-                orig = flat[j].item()
-                flat[j] = orig + eps; fp = scalar(*xs)
-                flat[j] = orig - eps; fm = scalar(*xs)
-                flat[j] = orig
-                num.view(-1)[j] = (fp - fm) / (2 * eps)
-            err = (a - num).abs() / a.abs().maximum(num.abs()).clamp_min(floor)
-            k = int(err.argmax())
-            if err.view(-1)[k] > worst.max_rel_err or i == 0:
-                idx = tuple(torch.unravel_index(torch.tensor(k), x.shape)) if x.ndim else ()
-                worst = GradCheckResult(err.view(-1)[k].item(), i, tuple(int(n) for n in idx), a.view(-1)[k].item(), num.view(-1)[k].item())
-    if raise_on_fail and worst.max_rel_err > tol:
-        raise GradCheckError(f"grad_check failed: worst relative error {worst.max_rel_err:.2e} > tol {tol:.0e} at input {worst.input}, "
-                             f"index {worst.index}: autograd {worst.analytic:.6g}, finite differences {worst.numeric:.6g}")
+            num = _fd_grad(scalar, xs, i, eps)
+            err = ((a - num).abs() / a.abs().maximum(num.abs()).clamp_min(floor)).nan_to_num(math.inf, math.inf)  # NaN: fail
+            k = int(err.argmax()); e = err.view(-1)[k].item()
+            if worst is None or e > worst.max_rel_err:
+                idx = tuple(int(n) for n in torch.unravel_index(torch.tensor(k), x.shape)) if x.ndim else ()
+                worst = GradCheckResult(e, i, idx, a.view(-1)[k].item(), num.view(-1)[k].item())
+    if raise_on_fail and not worst.max_rel_err <= tol: raise GradCheckError(_fail_message(worst, tol))
     return worst
 
 # %% ../nbs/05_backprop.ipynb #b59c8271
@@ -211,7 +228,8 @@ class SiLUFunction(torch.autograd.Function):
         s = torch.sigmoid(x)
         return grad_out * s * (1 + x * (1 - s))
 
-def silu(x:torch.Tensor) -> torch.Tensor:
+def silu(x:torch.Tensor # Input of any shape
+        ) -> torch.Tensor:
     "SiLU through `SiLUFunction`"
     return SiLUFunction.apply(x)
 
@@ -226,9 +244,12 @@ class HealthCallback(Callback):
         if not (isinstance(every, int) and every >= 1): raise ValueError(f"every must be a positive integer, got {every!r}")
         if not (isinstance(flush_every, int) and flush_every >= 1): raise ValueError(f"flush_every must be a positive integer, got {flush_every!r}")
         store_attr()
+        self.names, self.params, self._rows, self._buf = [], [], [], []   # nothing recorded before a fit
 
     def before_fit(self):
         ps = [(n, p) for n, p in self.learn.model.named_parameters() if p.requires_grad and (p.ndim >= 2 or not self.weights_only)]
+        if not ps: raise ValueError("HealthCallback found no trainable parameter to track" + (
+            " with 2 or more dimensions (weights_only=True); pass weights_only=False to track 1-D ones too" if self.weights_only else ""))
         self.names, self.params = [n for n, _ in ps], [p for _, p in ps]
         self.steps, self._buf, self._rows, self._pending = 0, [], [], None
 
@@ -245,8 +266,9 @@ def before_step(self:HealthCallback):
 def after_step(self:HealthCallback):
     if self._pending is None: return
     g, w, before = self._pending
-    upd = torch.stack(torch._foreach_norm(torch._foreach_sub([p.detach() for p in self.params], before)))  # ||W_new - W_old||
-    self._buf.append(torch.stack([g, w, upd / w]))      # (3, n_layers), still on the device
+    torch._foreach_sub_(before, [p.detach() for p in self.params])   # W_old - W_new, in place: no second copy of the weights
+    upd = torch.stack(torch._foreach_norm(before))                     # ||W_new - W_old||
+    self._buf.append(torch.stack([g, w, upd / w.where(w > 0, torch.nan)]))   # (3, n_layers), on the device; zero weight: NaN
     self._pending = None
     if len(self._buf) >= self.flush_every: self._flush()
 
@@ -269,15 +291,16 @@ def stats(self:HealthCallback) -> torch.Tensor:
 
 HealthCallback.grad_norms = property(lambda self: self.stats[:, 0], doc="(n_steps, n_layers) gradient norms")
 HealthCallback.param_norms = property(lambda self: self.stats[:, 1], doc="(n_steps, n_layers) weight norms before each step")
-HealthCallback.update_ratios = property(lambda self: self.stats[:, 2], doc="(n_steps, n_layers) ||update|| / ||weight||")
+HealthCallback.update_ratios = property(lambda self: self.stats[:, 2], doc="(n_steps, n_layers) ||update|| / ||weight||; NaN where the weight was all zeros")
 
 # %% ../nbs/05_backprop.ipynb #09aa86bd
 @patch
 def summary(self:HealthCallback):
-    "A DataFrame with one row per tracked layer: mean gradient norm, last weight norm, mean update-to-weight ratio"
+    "A DataFrame with one row per tracked layer: mean gradient norm, last weight norm, mean update-to-weight ratio (NaN steps skipped)"
     import pandas as pd
     s = self.stats
-    return pd.DataFrame({'grad_norm': s[:, 0].mean(0), 'param_norm': s[-1, 1], 'update_ratio': s[:, 2].mean(0)}, index=self.names)
+    if not len(s): s = torch.full((1, 3, len(self.names)), torch.nan)   # nothing recorded yet: NaN for every layer
+    return pd.DataFrame({'grad_norm': s[:, 0].mean(0), 'param_norm': s[-1, 1], 'update_ratio': s[:, 2].nanmean(0)}, index=self.names)
 
 @patch
 def plot(self:HealthCallback, axs=None, # Two matplotlib axes to draw on; new ones if `None`
