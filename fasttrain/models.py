@@ -6,12 +6,13 @@ Docs: https://fasttrain.github.io/fasttrain/architecture.html.md"""
 
 # %% ../nbs/03_architecture.ipynb #202a12ab
 from __future__ import annotations
-import math
+import math, numbers
 from dataclasses import dataclass
 import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
+from .losses import cross_entropy
 
 # %% auto #0
 __all__ = ['GPT_PRESETS', 'GPTConfig', 'apply_rope', 'scaled_dot_product_attention', 'CausalSelfAttention', 'LayerNorm',
@@ -34,7 +35,7 @@ class GPTConfig:
     norm:str = 'layernorm'      # 'layernorm' (GPT-2) or 'rmsnorm' (no mean subtraction, no shift)
     mlp:str = 'gelu'            # 'gelu': Linear-GELU-Linear (GPT-2); 'swiglu': gated SiLU with three matrices, no biases
     d_ff:int|None = None        # MLP hidden width; None: 4*n_embd for gelu, 8/3*n_embd rounded up to a multiple of 32 for swiglu
-    rope_theta:float = 10000.0  # RoPE base: rotation speeds run from 1 to 1/rope_theta radians per position
+    rope_theta:float = 10000.0  # RoPE base: rotation speeds run from 1 radian per position down to about 1/rope_theta
     norm_eps:float = 1e-5       # Added to the variance (or mean square) inside each norm, so it never divides by zero
 
     def __post_init__(self): self.validate()   # dataclass calls this after filling the fields
@@ -65,7 +66,9 @@ def ff_dim(self:GPTConfig) -> int:
     return 4 * self.n_embd if self.mlp == 'gelu' else 32 * math.ceil(8 * self.n_embd / 3 / 32)
 
 @patch(as_prop=True)
-def head_size(self:GPTConfig) -> int: return self.n_embd // self.n_head
+def head_size(self:GPTConfig) -> int:
+    "Channels per attention head, n_embd // n_head"
+    return self.n_embd // self.n_head
 
 # %% ../nbs/03_architecture.ipynb #daddda50
 def apply_rope(x:torch.Tensor, # Queries or keys, (..., T, hs) with an even head size hs
@@ -92,15 +95,18 @@ def scaled_dot_product_attention(q:torch.Tensor, # Queries (..., Tq, d)
     if mask is not None and mask.dtype != torch.bool:
         raise TypeError(f"mask must be a bool tensor (True = may attend), got dtype {mask.dtype}")
     att = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))          # (..., Tq, Tk) scores
-    if mask is not None: att = att.masked_fill(~mask, float('-inf'))  # masked pairs get weight exactly 0
+    if mask is not None:
+        empty = ~mask.any(-1, keepdim=True)                         # (..., Tq, 1) queries that may attend to no key
+        att = att.masked_fill(~mask, float('-inf')).masked_fill(empty, 0.)  # masked pairs get weight exactly 0; empty rows stay finite...
     att = att.softmax(dim=-1)                                       # each query's weights sum to 1
+    if mask is not None: att = att.masked_fill(empty, 0.)           # ...and then weigh nothing: output 0, gradient 0, as torch's
     if dropout_p > 0: att = F.dropout(att, dropout_p)
     return att @ v                                                  # (..., Tq, dv)
 
 # %% ../nbs/03_architecture.ipynb #935e0df1
 class CausalSelfAttention(nn.Module):
     "Multi-head causal self-attention; the fused SDPA kernel by default, the written-out version when `use_sdpa` is False"
-    def __init__(self, config:GPTConfig):
+    def __init__(self, config:GPTConfig): # Uses n_embd, n_head, bias, dropout, pos and rope_theta
         super().__init__()
         self.n_head, self.head_size, self.dropout = config.n_head, config.head_size, config.dropout
         self.rope_theta = config.rope_theta if config.pos == 'rope' else None      # None: no rotary embedding
@@ -179,19 +185,21 @@ class SwiGLU(nn.Module):
         return self.drop(self.w2(F.silu(self.w1(x)) * self.w3(x)))   # (..., d_model)
 
 # %% ../nbs/03_architecture.ipynb #cf37b747
-def make_norm(config:GPTConfig) -> nn.Module:
+def make_norm(config:GPTConfig # Uses norm, n_embd, norm_eps and bias
+             ) -> nn.Module:
     "The norm layer the config asks for, of width n_embd"
     if config.norm == 'rmsnorm': return RMSNorm(config.n_embd, config.norm_eps)
     return LayerNorm(config.n_embd, config.norm_eps, bias=config.bias)
 
-def make_mlp(config:GPTConfig) -> nn.Module:
+def make_mlp(config:GPTConfig # Uses mlp, n_embd, ff_dim, bias and dropout
+            ) -> nn.Module:
     "The feed-forward layer the config asks for"
     if config.mlp == 'swiglu': return SwiGLU(config.n_embd, config.ff_dim, config.dropout)
     return MLP(config.n_embd, config.ff_dim, config.bias, config.dropout)
 
 class Block(nn.Module):
     "One pre-norm transformer block: x + attn(ln1(x)), then x + mlp(ln2(x))"
-    def __init__(self, config:GPTConfig):
+    def __init__(self, config:GPTConfig): # The block's shape and design choices
         super().__init__()
         self.ln1, self.attn = make_norm(config), CausalSelfAttention(config)
         self.ln2, self.mlp = make_norm(config), make_mlp(config)
@@ -202,8 +210,9 @@ class Block(nn.Module):
 # %% ../nbs/03_architecture.ipynb #a5a808ce
 class GPT(nn.Module):
     "A GPT language model: embeddings, `n_layer` pre-norm blocks, a final norm and the output layer"
-    def __init__(self, config:GPTConfig):
+    def __init__(self, config:GPTConfig): # Shape and design choices; validated again here, since a dataclass can be changed after creation
         super().__init__()
+        config.validate()
         self.config = config
         self.wte = nn.Embedding(config.vocab_size, config.n_embd)                                       # token embedding
         self.wpe = nn.Embedding(config.block_size, config.n_embd) if config.pos == 'learned' else None  # RoPE lives in attention
@@ -234,9 +243,13 @@ def hidden_states(self:GPT, idx:torch.Tensor # Token ids (B, T)
                  ) -> torch.Tensor:
     "The residual stream after the last block and the final norm, (B, T, n_embd)"
     if idx.ndim != 2: raise ValueError(f"idx must be a (B, T) tensor of token ids, got shape {tuple(idx.shape)}")
+    if idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool: raise TypeError(f"idx must hold integer token ids, got {idx.dtype}")
     B, T = idx.shape
     if T > self.config.block_size:
         raise ValueError(f"Sequence length {T} is longer than the model's context, block_size={self.config.block_size}")
+    if idx.device.type == 'cpu':   # only on the CPU: on an accelerator `.any()` would be a host-device sync per call
+        bad = (idx < 0) | (idx >= self.config.vocab_size)
+        if bad.any(): raise IndexError(f"token ids must be in [0, vocab_size={self.config.vocab_size}), got {idx[bad].unique()[:8].tolist()}")
     x = self.wte(idx)                                                   # (B, T, C)
     if self.wpe is not None: x = x + self.wpe(torch.arange(T, device=idx.device))  # (T, C) broadcast over B
     x = self.drop(x)
@@ -250,7 +263,7 @@ def forward(self:GPT, idx:torch.Tensor, # Token ids (B, T)
     "Logits (B, T, vocab_size); with `targets`, the pair (logits, mean cross-entropy loss)"
     logits = self.lm_head(self.hidden_states(idx))                      # (B, T, V)
     if targets is None: return logits
-    return logits, F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten())
+    return logits, cross_entropy(logits, targets)                       # fp32 inside; 0, not NaN, if every target is -100
 
 # %% ../nbs/03_architecture.ipynb #1958d46a
 GPT_PRESETS = {
@@ -307,8 +320,8 @@ def sample_next(logits:torch.Tensor, # Next-token logits (B, V)
     if temperature == 0: return logits.argmax(-1, keepdim=True)                        # (B, 1)
     logits = logits.float() / temperature                                             # (B, V)
     if top_k is not None and top_k < logits.size(-1):
-        kth = logits.topk(top_k, dim=-1).values[..., -1:]                             # (B, 1) the k-th largest
-        logits = logits.masked_fill(logits < kth, float('-inf'))
+        top = logits.topk(top_k, dim=-1)                                              # (B, k) values and their ids
+        logits = torch.full_like(logits, float('-inf')).scatter(-1, top.indices, top.values)  # exactly k kept, even with ties
     if top_p is not None and top_p < 1:
         srt, order = logits.sort(dim=-1, descending=True)                            # (B, V) most likely first
         p = srt.softmax(-1)
@@ -326,6 +339,10 @@ def generate(self:GPT, idx:torch.Tensor, # Prompt token ids (B, T)
              generator:torch.Generator|None=None # Random generator on the model's device
             ) -> torch.Tensor:
     "The prompt followed by `max_new_tokens` sampled tokens, (B, T + max_new_tokens)"
+    if idx.ndim != 2 or idx.shape[1] == 0:   # the first step needs a last position to predict from
+        raise ValueError(f"prompt must hold at least one token: a (B, T) tensor with T >= 1, got shape {tuple(idx.shape)}")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
     was_training = self.training
     self.eval()
     try:
