@@ -63,20 +63,21 @@ def _ce_grad(z, lse, t, valid, scale, label_smoothing, z_loss, out=None):
     if label_smoothing: g.sub_((s * (label_smoothing / z.shape[1]))[:, None])
     return g.scatter_add_(1, t.where(valid, 0)[:, None], (-(1 - label_smoothing) * s)[:, None])
 
-# %% ../nbs/04_cross_entropy.ipynb #6d1f5a33
+# %% ../nbs/04_cross_entropy.ipynb #e2af6279
 def _check_targets(targets, x_shape, V, ignore_index, what='logits'):
-    "Raise a clear error unless `targets` is an integer tensor of shape `x_shape[:-1]` with ids in [0, V) or `ignore_index`"
+    "Check that `targets` are integer ids of shape `x_shape[:-1]` in [0, V) or `ignore_index`; return them flat, as int64"
     if not isinstance(targets, torch.Tensor) or targets.dtype in (torch.bool,) or targets.is_floating_point() or targets.is_complex():
         raise TypeError(f"targets must be an integer tensor of class ids, got {getattr(targets, 'dtype', type(targets).__name__)}"
                         " (probability targets are not supported; use label_smoothing for soft targets)")
     if targets.shape != x_shape[:-1]:
         raise ValueError(f"{what} of shape (..., {'V' if what == 'logits' else 'd'}) need targets of shape (...): "
                          f"got targets {tuple(targets.shape)} for {what} {tuple(x_shape)}")
-    if targets.device.type == 'cpu':
-        t = targets.reshape(-1)
+    t = targets.reshape(-1).long()                                    # (N,) any integer dtype; no copy if already int64
+    if t.device.type == 'cpu':
         bad = (t != ignore_index) & ((t < 0) | (t >= V))
         if bad.any(): raise IndexError(f"target ids must be in [0, {V}) or equal ignore_index={ignore_index}; "
                                        f"got {t[bad].unique()[:8].tolist()} at flat positions {bad.nonzero().squeeze(1)[:8].tolist()}")
+    return t
 
 def _check_options(label_smoothing, reduction, z_loss):
     "Raise a clear error for an unknown `reduction` or an out-of-range coefficient"
@@ -108,9 +109,9 @@ class _CrossEntropy(torch.autograd.Function):
         g = _ce_grad(z.to(_acc(z.dtype)), lse, t, valid, grad_loss, ctx.label_smoothing, ctx.z_loss)
         return g.to(z.dtype), None, None, None, None
 
-# %% ../nbs/04_cross_entropy.ipynb #7500829a
+# %% ../nbs/04_cross_entropy.ipynb #96b922e9
 def cross_entropy(logits:torch.Tensor, # (..., V) unnormalised scores; leading dims are flattened, e.g. (B, T, V)
-                  targets:torch.Tensor, # (...) integer class ids, e.g. (B, T)
+                  targets:torch.Tensor, # (...) class ids of any integer dtype, e.g. (B, T)
                   ignore_index:int=-100, # Targets equal to this add nothing to the loss or the valid count
                   label_smoothing:float=0.0, # ε: train against (1-ε)·one_hot + ε/V
                   reduction:str='mean', # 'mean' over valid targets (0 if there are none), 'sum', or 'none' (shape of `targets`)
@@ -121,13 +122,13 @@ def cross_entropy(logits:torch.Tensor, # (..., V) unnormalised scores; leading d
         raise TypeError(f"logits must be a floating-point tensor of shape (..., V), got {getattr(logits, 'dtype', type(logits).__name__)}")
     _check_options(label_smoothing, reduction, z_loss)
     V = logits.shape[-1]
-    _check_targets(targets, logits.shape, V, ignore_index)
-    z, t = logits.reshape(-1, V), targets.reshape(-1)                 # (N, V), (N,)
+    t = _check_targets(targets, logits.shape, V, ignore_index)       # (N,) int64
+    z = logits.reshape(-1, V)                                         # (N, V)
     valid = t != ignore_index
     loss = _CrossEntropy.apply(z, t, valid, float(label_smoothing), float(z_loss))  # (N,)
     return _reduce(loss, valid, targets.shape, reduction)
 
-# %% ../nbs/04_cross_entropy.ipynb #7cb55af5
+# %% ../nbs/04_cross_entropy.ipynb #ec23e3ae
 def _bits(x): return x / math.log(2)
 
 class TokenCE(Metric):
@@ -140,7 +141,7 @@ class TokenCE(Metric):
     def accumulate(self, learn):
         targ = learn.yb[0]
         self.total += cross_entropy(learn.pred.detach(), targ, self.ignore_index, reduction='sum')  # stays on the device
-        self.count += (targ != self.ignore_index).sum()
+        self.count += (targ.long() != self.ignore_index).sum()  # int64 first: a uint8 id must not wrap onto ignore_index
     @property
     def value(self):
         if isinstance(self.count, int) or self.count.item() == 0: return None  # no batch, or only ignored targets
@@ -152,24 +153,25 @@ class TokenCE(Metric):
 perplexity = TokenCE(torch.exp, 'perplexity')
 bits_per_char = TokenCE(_bits, 'bits_per_char')
 
-# %% ../nbs/04_cross_entropy.ipynb #00c30488
-def _head_grad(h, w, t, valid, lse, grad_loss, chunk_size, label_smoothing, z_loss):
-    "∂L/∂hidden and ∂L/∂weight, one chunk of rows at a time, recomputing each chunk's logits"
+# %% ../nbs/04_cross_entropy.ipynb #14fa9f9e
+def _head_grad(h, w, t, valid, lse, grad_loss, chunk_size, label_smoothing, z_loss, need_h=True, need_w=True):
+    "∂L/∂hidden and ∂L/∂weight (`None` where not `need_`ed), one chunk of rows at a time, recomputing each chunk's logits"
     N, acc = h.shape[0], _acc(h.dtype)
     wide = h.dtype == acc                                                             # float32 or float64: no casts
-    gh, gw = torch.empty_like(h), torch.zeros(w.shape, dtype=acc, device=w.device)  # (N, d), (V, d)
+    gh = torch.empty_like(h) if need_h else None                                      # (N, d)
+    gw = torch.zeros(w.shape, dtype=acc, device=w.device) if need_w else None        # (V, d)
     buf = torch.empty(min(chunk_size, N), w.shape[0], dtype=acc, device=h.device) if wide else None  # (c, V)
     gl = grad_loss.expand(N)
     for i in range(0, N, chunk_size):
         s = slice(i, i + chunk_size)
         z = torch.mm(h[s], w.T, out=buf[:h[s].shape[0]]) if wide else (h[s] @ w.T).float()  # (c, V) recomputed
         g = _ce_grad(z, lse[s], t[s], valid[s], gl[s], label_smoothing, z_loss, out=z).to(h.dtype)  # (c, V) in place
-        torch.mm(g, w, out=gh[s])                                                     # (c, d)
-        if wide: gw.addmm_(g.T, h[s])                                                 # (V, d) += (V, c) @ (c, d)
-        else: gw += (g.T @ h[s]).float()
-    return gh, gw.to(w.dtype)
+        if need_h: torch.mm(g, w, out=gh[s])                                          # (c, d)
+        if need_w and wide: gw.addmm_(g.T, h[s])                                      # (V, d) += (V, c) @ (c, d)
+        elif need_w: gw += (g.T @ h[s]).float()
+    return gh, (gw.to(w.dtype) if need_w else None)
 
-# %% ../nbs/04_cross_entropy.ipynb #ef820c31
+# %% ../nbs/04_cross_entropy.ipynb #48ea1803
 class _ChunkedCrossEntropy(torch.autograd.Function):
     "Per-token cross-entropy of `hidden @ weight.T`, computed and differentiated `chunk_size` rows at a time"
     @staticmethod
@@ -190,13 +192,14 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_loss):
         h, w, t, valid, lse = ctx.saved_tensors
-        gh, gw = _head_grad(h, w, t, valid, lse, grad_loss, ctx.chunk_size, ctx.label_smoothing, ctx.z_loss)
+        need_h, need_w = ctx.needs_input_grad[:2]  # a frozen head (fine-tuning) needs no (V, d) weight gradient
+        gh, gw = _head_grad(h, w, t, valid, lse, grad_loss, ctx.chunk_size, ctx.label_smoothing, ctx.z_loss, need_h, need_w)
         return gh, gw, None, None, None, None, None
 
-# %% ../nbs/04_cross_entropy.ipynb #e550f2a0
+# %% ../nbs/04_cross_entropy.ipynb #a77563b9
 def chunked_cross_entropy(hidden:torch.Tensor, # (..., d) final hidden states, e.g. (B, T, d); leading dims are flattened
                           weight:torch.Tensor, # (V, d) the output head (or tied embedding) matrix
-                          targets:torch.Tensor, # (...) integer token ids, e.g. (B, T)
+                          targets:torch.Tensor, # (...) token ids of any integer dtype, e.g. (B, T)
                           chunk_size:int=1024, # Tokens per chunk; the largest temporary is chunk_size·V float32s (float64s for float64 input)
                           ignore_index:int=-100, # Targets equal to this add nothing to the loss or the valid count
                           label_smoothing:float=0.0, # ε, as in `cross_entropy`
@@ -213,8 +216,8 @@ def chunked_cross_entropy(hidden:torch.Tensor, # (..., d) final hidden states, e
         raise ValueError(f"hidden (..., d) and weight (V, d) must share d, got hidden {tuple(hidden.shape)} and weight {tuple(weight.shape)}")
     if hidden.dtype != weight.dtype: raise TypeError(f"hidden and weight must have one dtype, got {hidden.dtype} and {weight.dtype}")
     _check_options(label_smoothing, reduction, z_loss)
-    _check_targets(targets, hidden.shape, weight.shape[0], ignore_index, what='hidden')
-    h, t = hidden.reshape(-1, hidden.shape[-1]), targets.reshape(-1)  # (N, d), (N,)
+    t = _check_targets(targets, hidden.shape, weight.shape[0], ignore_index, what='hidden')  # (N,) int64
+    h = hidden.reshape(-1, hidden.shape[-1])                          # (N, d)
     valid = t != ignore_index
     loss = _ChunkedCrossEntropy.apply(h, weight, t, valid, chunk_size, float(label_smoothing), float(z_loss))  # (N,)
     return _reduce(loss, valid, targets.shape, reduction)
