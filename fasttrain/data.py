@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from .core import *
+from .core import atomic_write
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastprogress.fastprogress import progress_bar
