@@ -74,7 +74,8 @@ def _unscale_and_check_(grads:list, # Gradients on one device, all of one dtype
                        ):
     "Multiply `grads` by `inv_scale` in place and flag any inf or nan in `found_inf`, without a host sync"
     if fused and hasattr(torch, '_amp_foreach_non_finite_check_and_unscale_'):
-        return torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale)
+        try: return torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale)
+        except (NotImplementedError, RuntimeError): pass   # the kernel exists, but not for this device or dtype
     amax = torch.stack(torch._foreach_norm(grads, math.inf))  # (n_grads,) max |g| per tensor: inf or nan if it holds one
     found_inf.copy_(torch.maximum(found_inf, (~amax.isfinite()).any().float()))
     torch._foreach_mul_(grads, inv_scale)
@@ -229,10 +230,14 @@ class AMP(Callback):
         self.autocast, self.n_skipped, self._inside = None, 0, False
 
     def before_fit(self):
-        self.device = next(self.learn.model.parameters()).device
+        self._exit()   # an autocast a failed fit left entered (notebook 08, "When a fit fails")
+        if self.scaler is not None: self.scaler.found_inf = None   # a step that was unscaled but never finished
+        p = next(iter(self.learn.model.parameters()), None)
+        if p is None: raise ValueError(f"AMP needs a model with parameters (it autocasts on their device), but {type(self.learn.model).__name__} has none")
+        self.device = p.device
         check_amp(self.device, self.dtype)
         self.autocast = torch.autocast(self.device.type, dtype=self.dtype)
-    def before_batch(self): self.autocast.__enter__(); self._inside = True
+    def before_batch(self): self._exit(); self.autocast.__enter__(); self._inside = True
     def after_pred(self): self.learn.pred = to_float(self.pred)
     def after_loss(self): self._exit()
     def after_cancel_batch(self): self._exit()
