@@ -6,7 +6,8 @@ Docs: https://fasttrain.github.io/fasttrain/optimizers.html.md"""
 
 # %% ../nbs/06_optimizers.ipynb #b3aa1e46
 from __future__ import annotations
-import math
+import math, numbers
+from functools import partial
 import numpy as np
 import torch
 from torch import nn
@@ -25,15 +26,29 @@ __all__ = ['SGD', 'RMSProp', 'Adam', 'AdamW', 'Lion', 'newton_schulz', 'Muon', '
            'plot_schedules', 'schedule_explorer']
 
 # %% ../nbs/06_optimizers.ipynb #5eae714c
-def _check_hyper(name, v, lo=0., hi=None):
-    "Raise a `ValueError` naming `name` unless `lo <= v` (and `v < hi`)"
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (v >= lo and (hi is None or v < hi)):
+def _check_hyper(name, v, lo=0., hi=None) -> float:
+    "`v` as a Python float; raise a `ValueError` naming `name` unless it is a real number with `lo <= v` (and `v < hi`)"
+    if isinstance(v, torch.Tensor) and v.ndim == 0 and not (v.is_complex() or v.dtype == torch.bool): v = v.item()
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):       # numbers.Real includes NumPy's float32, int64...
+        raise ValueError(f"{name} must be a real number (int, float, NumPy scalar or 0-d tensor), got {v!r}")
+    if not (v >= lo and (hi is None or v < hi)):                     # also rejects NaN
         raise ValueError(f"{name} must be a number >= {lo}{'' if hi is None else f' and < {hi}'}, got {v!r}")
+    return float(v)
+
+def _check_betas(betas) -> tuple:
+    "`betas` as a pair of floats in [0, 1); raise a `ValueError` naming the bad value otherwise"
+    try: bs = tuple(betas)
+    except TypeError: bs = None
+    if bs is None or len(bs) != 2: raise ValueError(f"betas must be a pair (β1, β2) of numbers in [0, 1), got {betas!r}")
+    return tuple(_check_hyper(f'betas[{i}]', b, 0., 1.) for i, b in enumerate(bs))
 
 def _with_grad(group, state):
     "The parameters of `group` that have a gradient, their gradients and their state dicts"
     ps = [p for p in group['params'] if p.grad is not None]
-    if any(p.grad.is_sparse for p in ps): raise RuntimeError("fasttrain optimizers do not support sparse gradients")
+    for p in ps:
+        if p.grad.is_sparse: raise RuntimeError("fasttrain optimizers do not support sparse gradients")
+        if p.is_complex(): raise RuntimeError(f"fasttrain optimizers do not support complex parameters (got {p.dtype}): "
+                                              "g² would not be |g|²; optimise torch.view_as_real(p) instead")
     return ps, [p.grad for p in ps], [state[p] for p in ps]
 
 # %% ../nbs/06_optimizers.ipynb #c6c86001
@@ -45,7 +60,7 @@ class SGD(Optimizer):
                  nesterov:bool=False, # Step along g + μv instead of v
                  weight_decay:float=0. # L2 penalty λ, added to the gradient as λθ
                 ):
-        _check_hyper('lr', lr); _check_hyper('momentum', momentum, 0., 1.); _check_hyper('weight_decay', weight_decay)
+        lr, momentum, weight_decay = _check_hyper('lr', lr), _check_hyper('momentum', momentum, 0., 1.), _check_hyper('weight_decay', weight_decay)
         if nesterov and momentum == 0: raise ValueError("Nesterov momentum needs momentum > 0, got momentum=0")
         super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay))
 
@@ -82,8 +97,8 @@ class RMSProp(Optimizer):
                  weight_decay:float=0., # L2 penalty λ, added to the gradient
                  momentum:float=0. # Momentum on the normalised step
                 ):
-        _check_hyper('lr', lr); _check_hyper('alpha', alpha, 0., 1.); _check_hyper('eps', eps)
-        _check_hyper('weight_decay', weight_decay); _check_hyper('momentum', momentum, 0., 1.)
+        lr, alpha, eps = _check_hyper('lr', lr), _check_hyper('alpha', alpha, 0., 1.), _check_hyper('eps', eps)
+        weight_decay, momentum = _check_hyper('weight_decay', weight_decay), _check_hyper('momentum', momentum, 0., 1.)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum))
 
     @torch.no_grad()
@@ -96,7 +111,8 @@ class RMSProp(Optimizer):
             ps, grads, states = _with_grad(g, self.state)
             if not ps: continue
             for s, p in zip(states, ps):
-                if not s: s['square_avg'] = torch.zeros_like(p); s['momentum_buffer'] = torch.zeros_like(p)
+                if not s: s['square_avg'] = torch.zeros_like(p)
+                if g['momentum'] and 'momentum_buffer' not in s: s['momentum_buffer'] = torch.zeros_like(p)  # only if used
             if g['weight_decay']: grads = torch._foreach_add(grads, ps, alpha=g['weight_decay'])
             sq = [s['square_avg'] for s in states]
             torch._foreach_mul_(sq, g['alpha']); torch._foreach_addcmul_(sq, grads, grads, value=1 - g['alpha'])  # s = αs + (1-α)g²
@@ -135,9 +151,8 @@ class Adam(Optimizer):
                  eps:float=1e-8, # Added to √v̂ so that the division is safe
                  weight_decay:float=0. # L2 penalty λ (Adam) or decoupled decay λ (AdamW)
                 ):
-        _check_hyper('lr', lr); _check_hyper('eps', eps); _check_hyper('weight_decay', weight_decay)
-        for i, b in enumerate(betas): _check_hyper(f'betas[{i}]', b, 0., 1.)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+        lr, eps, weight_decay = _check_hyper('lr', lr), _check_hyper('eps', eps), _check_hyper('weight_decay', weight_decay)
+        super().__init__(params, dict(lr=lr, betas=_check_betas(betas), eps=eps, weight_decay=weight_decay))
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -164,9 +179,8 @@ class Lion(Optimizer):
                  betas:tuple=(0.9, 0.99), # β1 for the step's interpolation, β2 for the momentum carried forward
                  weight_decay:float=0. # Decoupled decay λ: θ ← θ(1 − ηλ)
                 ):
-        _check_hyper('lr', lr); _check_hyper('weight_decay', weight_decay)
-        for i, b in enumerate(betas): _check_hyper(f'betas[{i}]', b, 0., 1.)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), weight_decay=weight_decay))
+        lr, weight_decay = _check_hyper('lr', lr), _check_hyper('weight_decay', weight_decay)
+        super().__init__(params, dict(lr=lr, betas=_check_betas(betas), weight_decay=weight_decay))
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -216,13 +230,21 @@ class Muon(Optimizer):
                  eps:float=1e-8, # AdamW's ε
                  use_muon:bool=True # Flag of the groups that do not set it
                 ):
-        _check_hyper('lr', lr); _check_hyper('momentum', momentum, 0., 1.); _check_hyper('weight_decay', weight_decay)
-        super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, ns_steps=ns_steps,
-                                      weight_decay=weight_decay, betas=tuple(betas), eps=eps, use_muon=use_muon))
-        for g in self.param_groups:
-            bad = [tuple(p.shape) for p in g['params'] if g['use_muon'] and p.ndim < 2]
-            if bad: raise ValueError(f"Muon orthogonalises matrices, but a group with use_muon=True holds parameters of "
-                                     f"shape {bad[:3]}; route vectors to AdamW with muon_groups(model)")
+        lr, momentum, weight_decay = _check_hyper('lr', lr), _check_hyper('momentum', momentum, 0., 1.), _check_hyper('weight_decay', weight_decay)
+        super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, ns_steps=ns_steps, weight_decay=weight_decay,
+                                      betas=_check_betas(betas), eps=_check_hyper('eps', eps), use_muon=use_muon))
+
+    def add_param_group(self, param_group:dict):
+        "Add a group, as `Optimizer.add_param_group` does (and `__init__` for every group), refusing non-matrices under Muon"
+        super().add_param_group(param_group)
+        g = self.param_groups[-1]
+        if not (isinstance(g['ns_steps'], (int, np.integer)) and not isinstance(g['ns_steps'], bool) and g['ns_steps'] >= 1):
+            self.param_groups.pop(); raise ValueError(f"ns_steps must be an integer >= 1, got {g['ns_steps']!r}")
+        bad = [tuple(p.shape) for p in g['params'] if g['use_muon'] and p.ndim < 2]
+        if bad:
+            self.param_groups.pop()
+            raise ValueError(f"Muon orthogonalises matrices, but a group with use_muon=True holds parameters of "
+                             f"shape {bad[:3]}; route vectors to AdamW with muon_groups(model)")
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -328,7 +350,7 @@ def one_cycle(step:int, # Optimizer steps taken so far
 
 # %% ../nbs/06_optimizers.ipynb #65401951
 class StepSchedule(Callback):
-    "Set the learning rate of every group to `sched(step)` before each training batch, `step` counted from 0"
+    "Set every group's learning rate to `sched(step)` before each training batch; `step` is `train_iter`, counting batches (not optimizer steps) from 0"
     order = 60
     def __init__(self, sched): self.sched = sched
     def before_batch(self):
@@ -344,7 +366,7 @@ def fit_warmup_cosine(self:Learner, n_epoch:int, # Epochs to train
     "Fit for `n_epoch` epochs with `warmup_cosine`, counted in steps"
     total = n_epoch * len(self.dls.train)
     if warmup_steps is None: warmup_steps = round(0.05 * total)
-    sched = partial(warmup_cosine, max_lr=lr_max or self.lr, min_lr=min_lr, warmup_steps=warmup_steps, total_steps=total)
+    sched = partial(warmup_cosine, max_lr=self.lr if lr_max is None else lr_max, min_lr=min_lr, warmup_steps=warmup_steps, total_steps=total)
     self.fit(n_epoch, cbs=L(StepSchedule(sched)) + L(cbs), **kwargs)
 
 @patch
@@ -354,7 +376,7 @@ def fit_wsd(self:Learner, n_epoch:int, lr_max:float|None=None, min_lr:float=0., 
     "Fit for `n_epoch` epochs with `wsd` (warmup–stable–decay), counted in steps"
     total = n_epoch * len(self.dls.train)
     if warmup_steps is None: warmup_steps = round(0.05 * total)
-    sched = partial(wsd, max_lr=lr_max or self.lr, min_lr=min_lr, warmup_steps=warmup_steps, total_steps=total,
+    sched = partial(wsd, max_lr=self.lr if lr_max is None else lr_max, min_lr=min_lr, warmup_steps=warmup_steps, total_steps=total,
                     decay_steps=decay_steps)
     self.fit(n_epoch, cbs=L(StepSchedule(sched)) + L(cbs), **kwargs)
 
@@ -363,14 +385,17 @@ def clip_grad_norm_(parameters, # Tensors whose `.grad` to clip (an iterable, or
                     max_norm:float # Largest allowed global L2 norm
                    ) -> torch.Tensor:
     "Scale all gradients in place so their global L2 norm is at most `max_norm`; return the norm before clipping"
-    _check_hyper('max_norm', max_norm)
+    max_norm = _check_hyper('max_norm', max_norm)
     if isinstance(parameters, torch.Tensor): parameters = [parameters]
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads: return torch.tensor(0.)
-    norms = torch._foreach_norm(grads)                                             # one norm per tensor, on device
-    total = torch.linalg.vector_norm(torch.stack([n.to(grads[0].device) for n in norms]))
+    groups = {}                                                                    # one `_foreach` list per (device, dtype)
+    for g in grads: groups.setdefault((g.device, g.dtype), []).append(g)
+    dev = grads[0].device
+    norms = [torch.linalg.vector_norm(torch.stack(torch._foreach_norm(gs)).float()).to(dev) for gs in groups.values()]
+    total = torch.linalg.vector_norm(torch.stack(norms))                           # float32, on the first gradient's device
     coef = (max_norm / (total + 1e-6)).clamp(max=1.)                               # no host sync: no `if`
-    torch._foreach_mul_(grads, coef.to(grads[0].device))
+    for (d, _), gs in groups.items(): torch._foreach_mul_(gs, coef.to(d))
     return total
 
 # %% ../nbs/06_optimizers.ipynb #1a4d7aba
