@@ -15,9 +15,9 @@ from fastcore.basics import patch
 from .losses import cross_entropy
 
 # %% auto #0
-__all__ = ['GPT_PRESETS', 'GPTConfig', 'apply_rope', 'scaled_dot_product_attention', 'CausalSelfAttention', 'LayerNorm',
-           'RMSNorm', 'MLP', 'SwiGLU', 'make_norm', 'make_mlp', 'Block', 'GPT', 'n_params', 'flops_per_token',
-           'sample_next']
+__all__ = ['GPT_PRESETS', 'GPTConfig', 'apply_rope', 'scaled_dot_product_attention', 'CausalSelfAttention', 'layer_norm',
+           'rms_norm', 'LayerNorm', 'RMSNorm', 'MLP', 'SwiGLU', 'make_norm', 'make_mlp', 'Block', 'GPT', 'n_params',
+           'flops_per_token', 'sample_next']
 
 # %% ../nbs/03_architecture.ipynb #9670fafe
 @dataclass
@@ -127,9 +127,28 @@ class CausalSelfAttention(nn.Module):
         y = y.transpose(1, 2).reshape(B, T, C)                                       # (B, T, C): heads side by side
         return self.resid_drop(self.proj(y))                                         # (B, T, C)
 
-# %% ../nbs/03_architecture.ipynb #b890ca8a
+# %% ../nbs/03_architecture.ipynb #cb0d6222
+def layer_norm(x:torch.Tensor, # Input (..., d)
+               weight:torch.Tensor, # Gain γ, (d,)
+               bias:torch.Tensor|None=None, # Shift β, (d,), or None
+               eps:float=1e-5 # Added to the variance
+              ) -> torch.Tensor:
+    "LayerNorm over the last dimension, written out: the definition that `LayerNorm`'s fused kernel is tested against"
+    mu = x.mean(-1, keepdim=True)                                # (..., 1)
+    var = (x - mu).pow(2).mean(-1, keepdim=True)                 # (..., 1): divides by d, not d-1
+    y = (x - mu) * torch.rsqrt(var + eps) * weight               # (..., d)
+    return y if bias is None else y + bias
+
+def rms_norm(x:torch.Tensor, # Input (..., d)
+             weight:torch.Tensor, # Gain γ, (d,)
+             eps:float=1e-5 # Added to the mean square
+            ) -> torch.Tensor:
+    "RMSNorm over the last dimension, written out: the definition that `RMSNorm`'s fused kernel is tested against"
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * weight   # (..., d), unit RMS before the gain
+
+# %% ../nbs/03_architecture.ipynb #a04ae5b8
 class LayerNorm(nn.Module):
-    "Layer normalisation over the last dimension, computed in fp32 and cast back; `bias=False` drops the shift β"
+    "Layer normalisation over the last dimension by PyTorch's fused kernel, in fp32 and cast back; `bias=False` drops β"
     def __init__(self, d:int, # Channels to normalise over
                  eps:float=1e-5, # Added to the variance
                  bias:bool=True): # Learn a shift β
@@ -138,23 +157,19 @@ class LayerNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(d))                       # γ
         self.bias = nn.Parameter(torch.zeros(d)) if bias else None      # β
     def forward(self, x:torch.Tensor) -> torch.Tensor:
-        xf = x.float()
-        y = (xf - xf.mean(-1, keepdim=True)) * torch.rsqrt(xf.var(-1, unbiased=False, keepdim=True) + self.eps)  # (..., d)
-        y = y * self.weight.float()
-        return (y if self.bias is None else y + self.bias.float()).type_as(x)
+        b = None if self.bias is None else self.bias.float()
+        return F.layer_norm(x.float(), self.weight.shape, self.weight.float(), b, self.eps).type_as(x)   # (..., d)
 
-# %% ../nbs/03_architecture.ipynb #37dabf36
+# %% ../nbs/03_architecture.ipynb #8420371f
 class RMSNorm(nn.Module):
-    "Root-mean-square normalisation over the last dimension with a learned gain, computed in fp32 and cast back"
+    "Root-mean-square normalisation over the last dimension by PyTorch's fused kernel, in fp32 and cast back"
     def __init__(self, d:int, # Channels to normalise over
                  eps:float=1e-5): # Added to the mean square
         super().__init__()
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(d))                       # γ
     def forward(self, x:torch.Tensor) -> torch.Tensor:
-        xf = x.float()
-        y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)  # (..., d), unit RMS
-        return (y * self.weight.float()).type_as(x)
+        return F.rms_norm(x.float(), self.weight.shape, self.weight.float(), self.eps).type_as(x)   # (..., d)
 
 # %% ../nbs/03_architecture.ipynb #e44865d1
 class MLP(nn.Module):
