@@ -42,6 +42,11 @@ def _check_betas(betas) -> tuple:
     if bs is None or len(bs) != 2: raise ValueError(f"betas must be a pair (β1, β2) of numbers in [0, 1), got {betas!r}")
     return tuple(_check_hyper(f'betas[{i}]', b, 0., 1.) for i, b in enumerate(bs))
 
+def _closure_loss(closure):
+    "The loss `closure` returns, computed with gradients on (`step` itself runs under no_grad); None without a closure"
+    if closure is None: return None
+    with torch.enable_grad(): return closure()
+
 def _with_grad(group, state):
     "The parameters of `group` that have a gradient, their gradients and their state dicts"
     ps = [p for p in group['params'] if p.grad is not None]
@@ -69,9 +74,7 @@ class SGD(Optimizer):
 @torch.no_grad()
 def step(self:SGD, closure=None):
     "One update of every parameter that has a gradient"
-    loss = None
-    if closure is not None:
-        with torch.enable_grad(): loss = closure()
+    loss = _closure_loss(closure)
     for g in self.param_groups:
         ps, grads, states = _with_grad(g, self.state)
         if not ps: continue
@@ -104,9 +107,7 @@ class RMSProp(Optimizer):
     @torch.no_grad()
     def step(self, closure=None):
         "One update of every parameter that has a gradient"
-        loss = None
-        if closure is not None:
-            with torch.enable_grad(): loss = closure()
+        loss = _closure_loss(closure)
         for g in self.param_groups:
             ps, grads, states = _with_grad(g, self.state)
             if not ps: continue
@@ -157,9 +158,7 @@ class Adam(Optimizer):
     @torch.no_grad()
     def step(self, closure=None):
         "One update of every parameter that has a gradient"
-        loss = None
-        if closure is not None:
-            with torch.enable_grad(): loss = closure()
+        loss = _closure_loss(closure)
         for g in self.param_groups:
             ps, grads, states = _with_grad(g, self.state)
             if ps: _adam_update(ps, grads, states, g['lr'], g['betas'], g['eps'], g['weight_decay'], self.decoupled)
@@ -185,9 +184,7 @@ class Lion(Optimizer):
     @torch.no_grad()
     def step(self, closure=None):
         "One update of every parameter that has a gradient"
-        loss = None
-        if closure is not None:
-            with torch.enable_grad(): loss = closure()
+        loss = _closure_loss(closure)
         for g in self.param_groups:
             ps, grads, states = _with_grad(g, self.state)
             if not ps: continue
@@ -249,9 +246,7 @@ class Muon(Optimizer):
     @torch.no_grad()
     def step(self, closure=None):
         "One update of every parameter that has a gradient"
-        loss = None
-        if closure is not None:
-            with torch.enable_grad(): loss = closure()
+        loss = _closure_loss(closure)
         for g in self.param_groups:
             ps, grads, states = _with_grad(g, self.state)
             if not ps: continue
