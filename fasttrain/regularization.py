@@ -19,6 +19,7 @@ import fastai.callback.progress  # gives `Learner.no_bar`, used to train silentl
 from .core import set_seed
 from .data import TensorDL, digits_dls
 from .losses import cross_entropy
+from .optim import AdamW
 
 # %% auto #0
 __all__ = ['digits_slice_dls', 'digits_mlp', 'digits_learner', 'dropout', 'Dropout', 'l2_penalty', 'decay_weights_',
@@ -65,7 +66,7 @@ def digits_learner(dls:DataLoaders, # From `digits_slice_dls` or `digits_dls`
     "A `Learner` for `digits_mlp` with AdamW, weight decay `wd`, dropout `p` and label smoothing, seeded with `seed`"
     set_seed(seed)
     model = digits_mlp(n_hidden, p=p)
-    opt_func = partial(OptimWrapper, opt=partial(torch.optim.AdamW, weight_decay=wd))
+    opt_func = partial(OptimWrapper, opt=partial(AdamW, weight_decay=wd))
     return Learner(dls, model, loss_func=partial(cross_entropy, label_smoothing=label_smoothing),
                    opt_func=opt_func, lr=lr, metrics=accuracy, **kwargs)
 
