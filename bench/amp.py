@@ -7,30 +7,24 @@ times `steps` training steps on that one batch (forward and loss under `torch.au
 `fasttrain.amp.bench_precision` after 3 untimed ones, and reports the mean step time and how far the high-water mark
 rose during training (model, gradients, optimizer state and activations; the Python/torch baseline is subtracted).
 
-The model is `fasttrain.models.GPT` with the 'tiny' preset (4 layers, 4 heads, 128 wide, context 64) when notebook 03
-has exported it, else the same-shaped stand-in of bench/loader.py.
+The model is `fasttrain.models.GPT` with the 'tiny' preset (4 layers, 4 heads, 128 wide, context 64).
 
-On CPUs without native bf16 arithmetic (AVX-512 BF16 or AMX), bf16 is often slower than fp32: every autocast op
-converts its inputs first. The figures are what they are; on a shared machine they are noisy.
+bf16 on a CPU is often slower than fp32: every autocast op converts its inputs first, and only AMX gives CPUs fast
+bf16 matrix products. On the 2-core AVX-512 BF16 machine without AMX where this was written, bf16 measured about 2x
+slower. The figures are what they are; on a shared machine they are noisy.
 
     FASTTRAIN_DATA=../shared/data python bench/amp.py [--steps 30] [--threads N] [--modes fp32 bf16]
 """
 import argparse, json, os, resource, subprocess, sys
-from pathlib import Path
 import torch, torch.nn.functional as F
 from fasttrain.core import set_seed, count_params, env_report
 from fasttrain.data import get_tinyshakespeare, CharTokenizer, get_batch
 from fasttrain.amp import bench_precision
+from fasttrain.models import GPT, GPTConfig
 
 def make_model(vocab, T):
-    "The tiny GPT: fasttrain's own when it exists, else bench/loader.py's stand-in of the same shape"
-    try:
-        from fasttrain.models import GPT, GPTConfig
-        return GPT(GPTConfig.preset('tiny', vocab_size=vocab, block_size=T)), 'fasttrain.models.GPT (tiny preset)'
-    except ImportError:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from loader import TinyGPT
-        return TinyGPT(vocab=vocab, ctx=T), 'stand-in TinyGPT from bench/loader.py (fasttrain.models not available)'
+    "The tiny GPT, sized for this vocabulary and context"
+    return GPT(GPTConfig.preset('tiny', vocab_size=vocab, block_size=T))
 
 def child(mode, steps, threads):
     "Measure one precision mode; print one JSON line"
@@ -41,15 +35,14 @@ def child(mode, steps, threads):
     data = torch.tensor(tok.encode(text))
     B, T = 12, 64
     xb, yb = get_batch(data, B, T, generator=torch.Generator().manual_seed(0))
-    m, name = make_model(tok.vocab_size, T)
-    n_params = count_params(m); del m
+    n_params = count_params(make_model(tok.vocab_size, T))
     loss_func = lambda logits, y: F.cross_entropy(logits.flatten(0, 1), y.flatten())
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss            # KiB on Linux
-    df = bench_precision(lambda: make_model(tok.vocab_size, T)[0], lambda: (xb, yb), loss_func, modes=(mode,),
+    df = bench_precision(lambda: make_model(tok.vocab_size, T), lambda: (xb, yb), loss_func, modes=(mode,),
                          steps=steps, warmup=3, device='cpu', lr=1e-3)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({'mode': mode, 'ms': float(df.ms_per_step[mode]), 'loss': float(df.final_loss[mode]),
-                      'peak_MiB': peak / 1024, 'train_MiB': (peak - base) / 1024, 'model': name, 'params': n_params,
+                      'peak_MiB': peak / 1024, 'train_MiB': (peak - base) / 1024, 'params': n_params,
                       'threads': torch.get_num_threads()}))
 
 def main():
@@ -68,7 +61,7 @@ def main():
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     env = env_report()
     print(f"torch {env['torch']}, {env['device_name']}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
-          f"{rows[0]['threads']} torch threads; {rows[0]['model']}, {rows[0]['params']:,} parameters; batch 12x64, AdamW, "
+          f"{rows[0]['threads']} torch threads; fasttrain.models.GPT (tiny preset), {rows[0]['params']:,} parameters; batch 12x64, AdamW, "
           f"{a.steps} timed steps")
     ref = next((r['ms'] for r in rows if r['mode'] == 'fp32'), None)
     print(f"{'precision':>10}{'ms/step':>10}{'vs fp32':>9}{'peak RSS':>12}{'RSS rise in training':>23}{'final loss':>12}")

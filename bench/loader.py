@@ -9,39 +9,16 @@ Measured side by side in one process, on Tiny Shakespeare encoded by `CharTokeni
   training step        forward, backward and AdamW step of the tiny GPT configuration (4 layers, 4 heads, 128 wide,
                        context 64, batch 12, vocabulary 65)
 
-The target (issue "Foundation"): a loader batch costs under 5% of a training step. Until notebook 03 exports
-`fasttrain.models.GPT`, the step uses a GPT of the same shape written below (pre-norm blocks, causal SDPA attention,
-4x GELU MLP, tied embeddings, about 0.8M parameters).
+The target (issue "Foundation"): a loader batch costs under 5% of a training step. The step is `fasttrain.models.GPT`
+with the 'tiny' preset (notebook 03).
 
     FASTTRAIN_DATA=../shared/data python bench/loader.py [--n 2000] [--threads N]
 """
 import argparse, statistics, time
-import torch, torch.nn as nn, torch.nn.functional as F
+import torch, torch.nn.functional as F
 from fasttrain.core import set_seed, count_params, env_report
 from fasttrain.data import get_tinyshakespeare, CharTokenizer, lm_dls, get_batch
-
-class Block(nn.Module):
-    def __init__(self, d, n_head):
-        super().__init__()
-        self.n_head, self.ln1, self.ln2 = n_head, nn.LayerNorm(d), nn.LayerNorm(d)
-        self.qkv, self.proj = nn.Linear(d, 3*d), nn.Linear(d, d)
-        self.mlp = nn.Sequential(nn.Linear(d, 4*d), nn.GELU(), nn.Linear(4*d, d))
-    def forward(self, x):                                                    # (B, T, C)
-        B, T, C = x.shape
-        q, k, v = self.qkv(self.ln1(x)).view(B, T, 3, self.n_head, C // self.n_head).permute(2, 0, 3, 1, 4)  # (B, nh, T, hs)
-        a = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, C)
-        x = x + self.proj(a)
-        return x + self.mlp(self.ln2(x))
-
-class TinyGPT(nn.Module):
-    def __init__(self, vocab=65, ctx=64, d=128, n_layer=4, n_head=4):
-        super().__init__()
-        self.tok, self.pos = nn.Embedding(vocab, d), nn.Embedding(ctx, d)
-        self.blocks, self.ln = nn.Sequential(*[Block(d, n_head) for _ in range(n_layer)]), nn.LayerNorm(d)
-        self.head = nn.Linear(d, vocab, bias=False); self.head.weight = self.tok.weight
-    def forward(self, idx):
-        x = self.tok(idx) + self.pos(torch.arange(idx.shape[1]))
-        return self.head(self.ln(self.blocks(x)))
+from fasttrain.models import GPT, GPTConfig
 
 def per_call(fn, n, warmup=20):
     "Median seconds per call of `fn` over `n` calls, after `warmup`"
@@ -82,7 +59,7 @@ def main():
         try: return next(tit[0])
         except StopIteration: tit[0] = iter(tdl); return next(tit[0])
 
-    model = TinyGPT(vocab=tok.vocab_size, ctx=T)
+    model = GPT(GPTConfig.preset('tiny', vocab_size=tok.vocab_size, block_size=T))
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, foreach=True)
     xb, yb = get_batch(data, B, T, generator=g)
     def step():
