@@ -6,7 +6,7 @@ Docs: https://fasttrain.github.io/fasttrain/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #5bfe1ce5
 from __future__ import annotations
-import os, random, platform, tempfile, warnings
+import os, re, random, platform, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['default_device', 'set_seed', 'count_params', 'atomic_write', 'env_report']
+__all__ = ['default_device', 'set_seed', 'count_params', 'atomic_write', 'peak_flops', 'env_report']
 
 # %% ../nbs/00_core.ipynb #f0cc18df
 # fastai 2.8 decorates a few helpers with `torch.jit.script`, which recent torch deprecates with a FutureWarning at
@@ -115,6 +115,43 @@ def atomic_write(path, # The file to write; its directory is created if needed
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     finally: Path(tmp).unlink(missing_ok=True)
+
+# %% ../nbs/00_core.ipynb #3b736dc6
+_TF = 1e12
+# Dense peak tensor throughput in TFLOP/s from NVIDIA's data sheets (fp32 = no tensor cores). First matching pattern wins.
+_PEAKS = [  # (pattern in torch.cuda.get_device_name(), {dtype: TFLOP/s})
+    (r'H200 NVL',        dict(fp32=60.0, tf32=417.5, bf16=835.0, fp16=835.0, fp8=1670.0)),
+    (r'H200',            dict(fp32=67.0, tf32=494.7, bf16=989.4, fp16=989.4, fp8=1978.9)),
+    (r'H100 NVL',        dict(fp32=60.0, tf32=417.5, bf16=835.0, fp16=835.0, fp8=1670.0)),
+    (r'H100 PCIe',       dict(fp32=51.0, tf32=378.0, bf16=756.0, fp16=756.0, fp8=1513.0)),
+    (r'H100',            dict(fp32=67.0, tf32=494.7, bf16=989.4, fp16=989.4, fp8=1978.9)),  # SXM ("H100 80GB HBM3")
+    (r'A100',            dict(fp32=19.5, tf32=156.0, bf16=312.0, fp16=312.0)),
+    (r'L40S',            dict(fp32=91.6, tf32=183.0, bf16=362.1, fp16=362.1, fp8=733.0)),
+    (r'\bL4\b',          dict(fp32=30.3, tf32=60.0, bf16=121.0, fp16=121.0, fp8=242.0)),
+    (r'\bA10\b',         dict(fp32=31.2, tf32=62.5, bf16=125.0, fp16=125.0)),   # not the A10G, whose figures differ
+    (r'\bT4\b',          dict(fp32=8.1, fp16=65.0)),                            # Turing: no bf16, no tf32
+    (r'V100S',           dict(fp32=16.4, fp16=130.0)),
+    (r'V100-PCIE',       dict(fp32=14.0, fp16=112.0)),
+    (r'V100',            dict(fp32=15.7, fp16=125.0)),                          # SXM2/SXM3
+]
+_DTYPE_KEYS = {torch.float32: 'fp32', torch.bfloat16: 'bf16', torch.float16: 'fp16'}
+
+# %% ../nbs/00_core.ipynb #c5a65b6a
+def peak_flops(device=None, # A `torch.device` or name; defaults to `default_device()`
+               dtype=torch.float32, # The dtype the matmuls run in: torch.float32/bfloat16/float16, or 'fp32', 'tf32', 'bf16', 'fp16', 'fp8'
+               name:str|None=None # A GPU name as `torch.cuda.get_device_name` gives it; skips asking the device
+              ) -> float|None:
+    "The chip's dense peak FLOP/s for `dtype`, from a table of common NVIDIA GPUs; `None` when the chip or dtype isn't in it"
+    key = _DTYPE_KEYS.get(dtype) if isinstance(dtype, torch.dtype) else dtype
+    if key not in ('fp32', 'tf32', 'bf16', 'fp16', 'fp8'): raise ValueError(f"peak_flops: unknown dtype {dtype!r}; expected fp32, tf32, bf16, fp16 or fp8")
+    if name is None:
+        dev = default_device() if device is None else torch.device(device)
+        if dev.type != 'cuda': return None   # CPUs, MPS and TPUs have no entry: no MFU rather than a made-up one
+        name = torch.cuda.get_device_name(dev)
+    if key == 'fp32' and torch.get_float32_matmul_precision() != 'highest': key = 'tf32'  # matmuls run on TF32 tensor cores
+    for pat, peaks in _PEAKS:
+        if re.search(pat, name): return peaks[key] * _TF if key in peaks else None
+    return None
 
 # %% ../nbs/00_core.ipynb #354979c3
 def env_report() -> dict:

@@ -39,6 +39,7 @@ class TensorDL(DataLoader):
         super().__init__(dataset=ts, bs=bs, shuffle=shuffle, drop_last=drop_last, n=len(ts[0]), num_workers=0, **kwargs)
         self.seed = int(torch.randint(0, 2**62, ()).item()) if seed is None else seed
         self.generator = torch.Generator().manual_seed(self.seed)
+        self.fake_l.generator = torch.Generator()  # torch's batch iterator draws a seed from it: not from the global RNG
 
     def get_idxs(self):
         return (torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)).tolist()
@@ -254,6 +255,7 @@ class LMTrainDL(_LMShow, DataLoader):
         self.block_size, self.tokenizer = block_size, tokenizer
         self.seed = int(torch.randint(0, 2**62, ()).item()) if seed is None else seed
         self.generator = torch.Generator().manual_seed(self.seed)
+        self.fake_l.generator = torch.Generator()  # torch's batch iterator draws a seed from it: not from the global RNG
 
     def get_idxs(self): return range(len(self))  # no per-row indices: every batch is a fresh random draw
     def create_batches(self, samps):

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .losses import cross_entropy
+from .losses import cross_entropy, chunked_cross_entropy
 
 # %% auto #0
 __all__ = ['GPT_PRESETS', 'GPTConfig', 'apply_rope', 'scaled_dot_product_attention', 'CausalSelfAttention', 'layer_norm',
@@ -273,9 +273,13 @@ def hidden_states(self:GPT, idx:torch.Tensor # Token ids (B, T)
 
 @patch
 def forward(self:GPT, idx:torch.Tensor, # Token ids (B, T)
-            targets:torch.Tensor|None=None # Next-token ids (B, T); -100 is ignored
+            targets:torch.Tensor|None=None, # Next-token ids (B, T); -100 is ignored
+            chunk_size:int|None=None # With `targets`: compute the loss `chunk_size` rows at a time, never making the logits
            ):
-    "Logits (B, T, vocab_size); with `targets`, the pair (logits, mean cross-entropy loss)"
+    "Logits (B, T, vocab_size); with `targets`, the pair (logits, mean cross-entropy loss), or (None, loss) when chunked"
+    if targets is not None and chunk_size is not None:                  # notebook 04: the (B·T, V) logits never exist
+        h = self.hidden_states(idx)                                     # (B, T, C)
+        return None, chunked_cross_entropy(h.flatten(0, 1), self.lm_head.weight, targets.flatten(), chunk_size=chunk_size)
     logits = self.lm_head(self.hidden_states(idx))                      # (B, T, V)
     if targets is None: return logits
     return logits, cross_entropy(logits, targets)                       # fp32 inside; 0, not NaN, if every target is -100
