@@ -445,7 +445,7 @@ def _muon_opt(params, lr, betas=(0.9, 0.95), momentum=0.95):
     "fastai `opt_func`: fasttrain's Muon (AdamW for the groups without `use_muon`)"
     return OptimWrapper(params, opt=partial(Muon, betas=betas, momentum=momentum), lr=lr)
 
-# %% ../nbs/09_lm_training.ipynb #5d84dcad
+# %% ../nbs/09_lm_training.ipynb #ec91ccd9
 def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len(dls.train)` = steps between evaluations
                config='tiny', # A `GPTConfig`, or a preset name (vocabulary and context then come from the data)
                lr:float=3e-3, # Peak learning rate of the warmup-cosine schedule (of AdamW, and of Muon's AdamW groups)
@@ -461,6 +461,7 @@ def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len
                max_bad_steps:int=10, # `NonFiniteGuard`: consecutive non-finite steps that stop training
                save_dir=None, save_every:int=100, keep:int=3, # `Checkpoint`, when `save_dir` is given
                sample_prompt:str|None=None, sample_tokens:int=200, # `Samples` after each validation, when a prompt is given
+               compile:bool=False, # Compile the model with `torch.compile` (in place: checkpoints keep their keys; notebook 11)
                model:nn.Module|None=None, # A model to train instead of `GPT(config)`
                opt_func=None, splitter=None, # Optimizer; default fasttrain's AdamW over `param_groups(model, wd)`
                metrics=None, cbs=None, # Extra metrics and callbacks
@@ -470,6 +471,7 @@ def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len
     device = default_device(device if device is not None else getattr(dls, 'device', None))
     if model is None: model = GPT(_lm_config(config, dls))
     model = model.to(device)
+    if compile: model.compile()
     amp_dt = _resolve_dtype(dtype, device)
     V = getattr(getattr(model, 'config', None), 'vocab_size', 0)
     if chunk_size == 'auto': chunk_size = 1024 if V >= 8192 else None
