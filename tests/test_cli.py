@@ -217,3 +217,16 @@ def test_kill_after_step_20_then_resume(data, tmp_path, ref):
     at = _kill_and_resume(data, tmp_path/'run', lambda secs, names: 'step-0000020.pt' in names)
     assert 'step-0000020.pt' in at and at[-1] != 'step-0000040.pt', at
     _assert_same_run(tmp_path/'run', ref[0])
+
+@pytest.mark.parametrize('argv, phrase', [
+    (['sample', 'no/such.pt'], 'fasttrain sample: error: no/such.pt: no such checkpoint file or run directory'),
+    (['sample', 'x.pt', '--temperature', '-1'], 'fasttrain sample: error: --temperature must be a finite number >= 0, got -1.0'),
+    (['bench', '--rounds', '0'], 'fasttrain bench: error: --rounds must be a positive integer, got 0'),
+    (['train', '--out', 'x', '--bogus'], 'fasttrain train: error: unrecognized arguments: --bogus'),
+    (['fly'], "fasttrain: error: argument COMMAND: invalid choice: 'fly'"),
+    ([], 'fasttrain: error: choose a command: train, sample or bench')])
+def test_usage_errors_before_any_import(argv, phrase, tmp_path):
+    "Mistakes that need no torch to find fail at once, in one line, with status 2 (and write nothing in the working directory)"
+    r = subprocess.run(CLI + argv, capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2 and r.stderr.strip() == r.stderr.strip().splitlines()[0] and r.stderr.startswith(phrase), r.stderr
+    assert not list(tmp_path.iterdir())
