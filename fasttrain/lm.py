@@ -98,7 +98,7 @@ def before_batch(self:Steps):
 @patch
 def after_step(self:Steps): self.step += 1
 
-# %% ../nbs/09_lm_training.ipynb #8a3f529c
+# %% ../nbs/09_lm_training.ipynb #bf76fb7a
 def _n_evals(step:int, n_steps:int, K:int) -> int:
     "Evaluation points in (step, n_steps]: the multiples of K and n_steps itself"
     return 0 if n_steps <= step else (n_steps - 1) // K - step // K + 1
@@ -115,7 +115,8 @@ def fit_steps(self:Learner, n_steps:int, # Train until the step counter reaches 
     lr = self.lr if lr is None else lr
     warm = round(s.warmup * n_steps) if s.warmup < 1 else int(s.warmup)
     s.total_steps, s.sched = n_steps, partial(warmup_cosine, max_lr=lr, min_lr=lr * s.min_lr_ratio, warmup_steps=warm, total_steps=n_steps)
-    self.fit(_n_evals(s.step, n_steps, s.every), lr=lr, cbs=cbs, **kwargs)
+    try: self.fit(_n_evals(s.step, n_steps, s.every), lr=lr, cbs=cbs, **kwargs)
+    finally: s.total_steps, s.sched = None, None     # a later `fit` or `fit_one_cycle` is not bound by this run's length
 
 # %% ../nbs/09_lm_training.ipynb #25ab1b8b
 def _sync(dev:torch.device):
@@ -182,11 +183,19 @@ def _message(self:NonFiniteGuard) -> str:
             f"({self.n_skipped} skipped in all). Likely causes: a learning rate too high (lower it or lengthen the warmup), "
             f"fp16 without loss scaling (use bf16, or AMP('fp16') which scales), inf/nan in the data, or a numerically unstable custom layer.")
 
-# %% ../nbs/09_lm_training.ipynb #4da60812
+# %% ../nbs/09_lm_training.ipynb #44559829
 class CheckpointError(ValueError):
     "A checkpoint file that can't be loaded: missing, truncated, unsafe, or for another model"
 
 _FORMAT = 'fasttrain.checkpoint/1'
+
+def _plain(o):
+    "`o` with NumPy scalars and arrays turned into Python numbers and tensors, which `weights_only` loading accepts"
+    if isinstance(o, np.generic): return o.item()          # e.g. the np.float64 lrs that fastai's schedulers set
+    if isinstance(o, np.ndarray): return torch.from_numpy(o)
+    if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return type(o)(_plain(v) for v in o)
+    return o
 
 def _rng_state() -> dict:
     "Every global random generator's state, as tensors and plain values (safe for `weights_only` loading)"
@@ -215,7 +224,7 @@ def _check_finite(model:nn.Module):
         bad = [n for n, p in model.named_parameters() if not p.isfinite().all()]
         raise ValueError(f"Refusing to save a checkpoint with non-finite weights (in {bad[:3]}{'...' if len(bad) > 3 else ''})")
 
-# %% ../nbs/09_lm_training.ipynb #dbae704f
+# %% ../nbs/09_lm_training.ipynb #7bef8995
 def save_checkpoint(path, # The file to write (atomically)
                     learn_or_model, # A `Learner` (full training state) or an `nn.Module` (weights only)
                     tokenizer=None, # Saved for decoding; defaults to the training loader's tokenizer
@@ -231,7 +240,7 @@ def save_checkpoint(path, # The file to write (atomically)
     ck = dict(format=_FORMAT, model=model.state_dict(), config=asdict(cfg) if isinstance(cfg, GPTConfig) else None,
               tokenizer=''.join(tok.chars) if isinstance(tok, CharTokenizer) else None, extra=extra)
     if learn is not None: ck.update(_training_state(learn))
-    with atomic_write(path) as f: torch.save(ck, f)
+    with atomic_write(path) as f: torch.save(_plain(ck), f)
     return Path(path)
 
 # %% ../nbs/09_lm_training.ipynb #f3742d67
