@@ -13,7 +13,7 @@ import argparse, time
 
 RECIPES = {
     'baseline':  dict(preset='tiny', opt='adamw', lr=1e-3, betas=(0.9, 0.99), wd=0.1, muon_lr=None),
-    'fasttrain': dict(preset='tiny', opt='muon', lr=3e-3, betas=(0.9, 0.99), wd=0.1, muon_lr=0.01),
+    'fasttrain': dict(preset='tiny', opt='muon', lr=3e-3, betas=(0.9, 0.99), wd=0.1, muon_lr=0.005),
 }
 
 def main(argv=None):

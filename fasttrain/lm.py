@@ -117,7 +117,7 @@ def fit_steps(self:Learner, n_steps:int, # Train until the step counter reaches 
     s.total_steps, s.sched = n_steps, partial(warmup_cosine, max_lr=lr, min_lr=lr * s.min_lr_ratio, warmup_steps=warm, total_steps=n_steps)
     self.fit(_n_evals(s.step, n_steps, s.every), lr=lr, cbs=cbs, **kwargs)
 
-# %% ../nbs/09_lm_training.ipynb #2b1b9a68
+# %% ../nbs/09_lm_training.ipynb #25ab1b8b
 def _sync(dev:torch.device):
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
     elif dev.type == 'mps': torch.mps.synchronize()
@@ -134,7 +134,7 @@ class Throughput(Callback):
         if self.fpt is None and isinstance(cfg, GPTConfig): self.fpt = flops_per_token(cfg)
         amp = next((cb for cb in self.learn.cbs if isinstance(cb, AMP)), None)
         self.peak = peak_flops(self.device, amp.dtype if amp else p.dtype)
-        mets = [ValueMetric(lambda: self.tokens_s, 'tokens_s'), ValueMetric(lambda: self.step_ms, 'step_ms')]
+        mets = [ValueMetric(lambda: None if self.tokens_s is None else round(self.tokens_s), 'tokens_s'), ValueMetric(lambda: None if self.step_ms is None else round(self.step_ms, 2), 'step_ms')]
         if self.peak is not None and self.fpt is not None: mets.append(ValueMetric(lambda: self.mfu, 'mfu'))
         have = set(self.learn.metrics.attrgot('name'))
         self.learn.metrics += [m for m in mets if m.name not in have]
@@ -445,13 +445,13 @@ def _muon_opt(params, lr, betas=(0.9, 0.95), momentum=0.95):
     "fastai `opt_func`: fasttrain's Muon (AdamW for the groups without `use_muon`)"
     return OptimWrapper(params, opt=partial(Muon, betas=betas, momentum=momentum), lr=lr)
 
-# %% ../nbs/09_lm_training.ipynb #ec91ccd9
+# %% ../nbs/09_lm_training.ipynb #0a3b67d0
 def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len(dls.train)` = steps between evaluations
                config='tiny', # A `GPTConfig`, or a preset name (vocabulary and context then come from the data)
                lr:float=3e-3, # Peak learning rate of the warmup-cosine schedule (of AdamW, and of Muon's AdamW groups)
                wd:float=0.1, # Decoupled weight decay of the weight matrices (biases, norms and embeddings get none)
                opt:str='adamw', # 'adamw', or 'muon' (Muon for the hidden matrices, AdamW for the rest: notebook 06)
-               muon_lr:float=0.01, # Peak learning rate of Muon's matrices, with opt='muon' 
+               muon_lr:float=0.005, # Peak learning rate of Muon's matrices, with opt='muon'
                betas:tuple=(0.9, 0.95), # AdamW's β1, β2
                warmup:float=0.05, # Warmup steps, or a fraction of the run if < 1
                min_lr_ratio:float=0.1, # The schedule ends at this × `lr`
@@ -489,12 +489,12 @@ def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len
     learn.metrics = [ValueMetric(partial(getattr, learn.steps, 'step'), 'step')] + list(learn.metrics)   # the x-axis of every row
     return sync_free(learn)
 
-# %% ../nbs/09_lm_training.ipynb #c833cd46
-def _overhead_pair(text, config, bs:int, steps:int, lr:float, seed:int, device, bar:bool):
+# %% ../nbs/09_lm_training.ipynb #e0c2569e
+def _overhead_pair(text, config, bs:int, steps:int, lr:float, seed:int, device, bar:bool, first:str='raw'):
     "Train the same model on the same batches with `fit_raw` and with `lm_learner`: tokens/s of each and the final weights"
     tok, out = CharTokenizer(text), {}
     cfg = GPTConfig.preset(config, vocab_size=tok.vocab_size) if isinstance(config, str) else config
-    for kind in ('raw', 'learner'):
+    for kind in (('raw', 'learner') if first == 'raw' else ('learner', 'raw')):
         torch.manual_seed(seed)
         dls = lm_dls(tok.encode(text), cfg.block_size, bs, valid_pct=0.002, n_batches=steps, seed=seed, tokenizer=tok)
         model = GPT(cfg).to(device)
@@ -507,7 +507,7 @@ def _overhead_pair(text, config, bs:int, steps:int, lr:float, seed:int, device, 
         _sync(torch.device(device)); out[kind] = (steps * bs * cfg.block_size / (time.perf_counter() - t0), model)
     return out
 
-# %% ../nbs/09_lm_training.ipynb #7e8e9688
+# %% ../nbs/09_lm_training.ipynb #b1f92cb6
 def bench_overhead(steps:int=200, # Training steps per measurement
                    rounds:int=3, # Pairs of measurements, alternating which goes first
                    config='tiny', # A preset name or `GPTConfig`
@@ -521,7 +521,7 @@ def bench_overhead(steps:int=200, # Training steps per measurement
     if text is None: text = get_tinyshakespeare()
     raw, lrn, diff = [], [], 0.
     for r in range(rounds):
-        res = _overhead_pair(text, config, bs, steps, lr, seed, device, bar)
+        res = _overhead_pair(text, config, bs, steps, lr, seed, device, bar, first=('raw', 'learner')[r % 2])
         raw.append(res['raw'][0]); lrn.append(res['learner'][0])
         diff = max([diff] + [(a - b).abs().max().item() for a, b in zip(res['raw'][1].parameters(), res['learner'][1].parameters())])
     return dict(raw_tokens_s=raw, learner_tokens_s=lrn, ratio=statistics.median(lrn) / statistics.median(raw), max_weight_diff=diff)

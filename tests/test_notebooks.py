@@ -33,3 +33,8 @@ def test_every_export_is_exercised():
                       and getattr(n.targets[0], 'id', '') == '__all__'), [])
         missing += [f'{mod.stem}.{n}' for n in names if not re.search(rf'\b{re.escape(n)}\b', used)]
     assert not missing, f"exported but never exercised outside its definition: {missing}"
+
+def test_sidebar_lists_every_notebook():
+    "The docs sidebar (nbs/sidebar.yml; custom_sidebar is on) names every notebook, in reading order: regenerate it with `nbdev-sidebar --force`"
+    listed = re.findall(r'^\s*-\s*(\S+\.ipynb)\s*$', (ROOT/'nbs'/'sidebar.yml').read_text(), re.MULTILINE)
+    assert listed == ['index.ipynb'] + sorted(p.name for p in NBS if p.name != 'index.ipynb'), listed
