@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 import torch.nn.functional as F
+import torch.utils.checkpoint
 from fastcore.basics import patch
 from .losses import cross_entropy, chunked_cross_entropy
 
@@ -37,6 +38,7 @@ class GPTConfig:
     d_ff:int|None = None        # MLP hidden width; None: 4*n_embd for gelu, 8/3*n_embd rounded up to a multiple of 32 for swiglu
     rope_theta:float = 10000.0  # RoPE base: rotation speeds run from 1 radian per position down to about 1/rope_theta
     norm_eps:float = 1e-5       # Added to the variance (or mean square) inside each norm, so it never divides by zero
+    grad_ckpt:bool = False      # Activation checkpointing: keep only each block's input and recompute the rest in backward (notebook 11)
 
     def __post_init__(self): self.validate()   # dataclass calls this after filling the fields
 
@@ -268,7 +270,9 @@ def hidden_states(self:GPT, idx:torch.Tensor # Token ids (B, T)
     x = self.wte(idx)                                                   # (B, T, C)
     if self.wpe is not None: x = x + self.wpe(torch.arange(T, device=idx.device))  # (T, C) broadcast over B
     x = self.drop(x)
-    for block in self.blocks: x = block(x)                              # (B, T, C)
+    ckpt = self.config.grad_ckpt and self.training and torch.is_grad_enabled()   # recomputing only pays when there is a backward
+    for block in self.blocks:                                           # (B, T, C)
+        x = torch.utils.checkpoint.checkpoint(block, x, use_reentrant=False) if ckpt else block(x)
     return self.ln_f(x)
 
 @patch
