@@ -41,7 +41,6 @@ class GradAccum(Callback):
     def before_fit(self):
         self.i = self.tokens = 0
         if self.learn.opt is not None: self.learn.opt.zero_grad()   # partial sums that a stopped fit left behind
-        _check_checkpoint(self.learn, self.n_acc)
     def before_train(self):
         if isinstance(getattr(self.learn, 'steps', None), Steps): self.dl.n *= self.n_acc   # Steps sized the epoch in steps
 
@@ -59,15 +58,6 @@ def before_step(self:GradAccum):
     if self.tokens != self.planned:                                # unequal micro-batches: make the weights n_i / N
         torch._foreach_mul_([p.grad for p in self.learn.model.parameters() if p.grad is not None], self.planned / self.tokens)
     self.i = self.tokens = 0
-
-# %% ../nbs/11_scale.ipynb #50f840c5
-def _check_checkpoint(learn, n_acc:int):
-    "Refuse accumulation beside a `Checkpoint` that can't tell micro-batches from steps"
-    steps = getattr(learn, 'steps', None)
-    if n_acc > 1 and any(isinstance(cb, Checkpoint) for cb in learn.cbs) and not hasattr(steps, 'stepped'):
-        raise RuntimeError("GradAccum: this fasttrain.lm's Checkpoint saves after every batch whose step count is a multiple of "
-                           "its interval, which under accumulation includes micro-batches that did not step. Train without "
-                           "save_dir, or use a fasttrain whose Steps has a `stepped` flag that Checkpoint checks.")
 
 # %% ../nbs/11_scale.ipynb #a4e0e208
 _DTYPE_BYTES = {'fp32': 4, 'bf16': 2, 'fp16': 2}

@@ -1,11 +1,8 @@
 """Gradient accumulation with checkpoints: saves only after real optimizer steps, and an exact resume.
 
 `fasttrain.lm.Checkpoint` saves in `after_batch` when the step count is a multiple of its interval. Under `GradAccum`
-fastai also runs `after_batch` for the micro-batches that did not step, so `Checkpoint` must know whether the batch
-stepped. Notebook 11 asks fasttrain.lm for a `Steps.stepped` flag (False in `before_batch`, True in `after_step`) that
-`Checkpoint.after_batch` checks. Until fasttrain.lm has it, `GradAccum` refuses to run beside a `Checkpoint`, and this
-test applies exactly that change to the classes in its own process, to show that it is enough. Once fasttrain.lm has
-the flag, the test runs on the library's own code."""
+fastai also runs `after_batch` for the micro-batches that did not step, so `Checkpoint` checks `Steps.stepped` (False in
+`before_batch`, True in `after_step`) and saves only after a batch that stepped."""
 import pytest, torch
 from fasttrain.core import set_seed   # first: it silences a warning fastai's import gives
 from fastai.callback.core import Callback, CancelFitException
@@ -13,18 +10,6 @@ from fasttrain.data import get_tinyshakespeare, CharTokenizer, lm_dls
 from fasttrain.models import GPTConfig
 from fasttrain.lm import lm_learner, load_checkpoint, find_checkpoint, Steps, Checkpoint
 from fasttrain.scale import GradAccum
-
-def proposed_lm_change(monkeypatch):
-    "The change notebook 11 asks of fasttrain.lm, applied for this test only, if fasttrain.lm doesn't have it yet"
-    if hasattr(Steps(), 'stepped'): return
-    old_init, old_before_batch = Steps.__init__, Steps.before_batch
-    def __init__(self, *args, **kwargs): old_init(self, *args, **kwargs); self.stepped = False
-    def before_batch(self): self.stepped = False; old_before_batch(self)
-    def after_step(self): self.step += 1; self.stepped = True
-    def after_batch(self):
-        if self.training and self.learn.steps.stepped and self.learn.steps.step % self.every == 0: self.save()
-    for cls, f in ((Steps, __init__), (Steps, before_batch), (Steps, after_step), (Checkpoint, after_batch)):
-        monkeypatch.setattr(cls, f.__name__, f)
 
 class StopAt(Callback):
     order = 96
@@ -38,8 +23,7 @@ def learner(tok, text, save_dir=None):
     cfg = GPTConfig.preset('tiny', n_layer=2, n_embd=32, dropout=0.1, vocab_size=tok.vocab_size, block_size=32)
     return lm_learner(dls, cfg, lr=3e-3, dtype='fp32', save_dir=save_dir, save_every=4, cbs=[GradAccum(3)])
 
-def test_accumulation_saves_after_steps_only_and_resumes_exactly(tmp_path, corpus_path, monkeypatch):
-    proposed_lm_change(monkeypatch)
+def test_accumulation_saves_after_steps_only_and_resumes_exactly(tmp_path, corpus_path):
     text = get_tinyshakespeare(corpus_path)[:60_000]; tok = CharTokenizer(text)
     straight = learner(tok, text)
     with straight.no_bar(), straight.no_logging(): straight.fit_steps(14)

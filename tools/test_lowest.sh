@@ -11,5 +11,6 @@ py="${PYTHON:-python3.10}"
   || { echo "test_lowest: set PYTHON to a Python 3.10 interpreter (the lowest fasttrain supports)" >&2; exit 1; }
 [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet "torch==2.4.1" "torchvision==0.19.1" "numpy==1.24.*" "matplotlib==3.7.*" \
-  "ipywidgets==8.0.*" "scikit-learn==1.3.*" "fastai==2.8.12" "pytest==8.0.*" "build==1.2.*" "ipykernel==6.*" "nbclient==0.10.*"
+  "ipywidgets==8.0.*" "scikit-learn==1.3.*" "fastai==2.8.12" "pytest==8.0.*" "build==1.2.*" "ipykernel==6.*" "nbclient==0.10.*" \
+  "transformers==4.40.2" "tokenizers==0.19.1" "huggingface-hub<1"
 FASTTRAIN_VENV="$venv" PYTHON="$py" "$root/tools/test.sh"
