@@ -259,6 +259,8 @@ def to_ddp(self:Learner, **kwargs):
     return self.add_cb(DDP(**kwargs))
 
 # %% ../nbs/11_scale.ipynb #1a1bfdf6
+_TORCH = tuple(int(v) for v in torch.__version__.split("+")[0].split(".")[:2])   # (major, minor)
+
 def _fully_shard():
     try: from torch.distributed.fsdp import fully_shard                     # torch >= 2.6
     except ImportError: from torch.distributed._composable.fsdp import fully_shard   # torch 2.4, 2.5
@@ -278,6 +280,9 @@ def to_fsdp(self:Learner, reshard_after_forward:bool=True): # Free each block's 
     "Shard the model over the process group with FSDP2, block by block; call before the first `fit`"
     if not (dist.is_available() and dist.is_initialized()):
         raise RuntimeError("to_fsdp needs a process group: launch with torchrun and call setup_distributed() first")
+    if next(self.model.parameters()).device.type == 'cpu' and _TORCH < (2, 6):
+        raise RuntimeError(f"FSDP2 in torch {torch.__version__} runs on CUDA only (its CPU support came with the public "
+                           f"torch.distributed.fsdp in 2.6; fasttrain's CPU path is tested with 2.14); use to_ddp() on CPUs")
     fully_shard = _fully_shard()
     for block in getattr(self.model, 'blocks', []): fully_shard(block, reshard_after_forward=reshard_after_forward)
     fully_shard(self.model, reshard_after_forward=reshard_after_forward)
