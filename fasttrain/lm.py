@@ -371,12 +371,18 @@ def save(self:Checkpoint):
     old = sorted((int(m.group(1)), p) for p in self.path.glob('step-*.pt') if (m := _CKPT.match(p.name)))
     for _, p in old[:-self.keep]: p.unlink(missing_ok=True)
 
-# %% ../nbs/09_lm_training.ipynb #299e5078
+# %% ../nbs/09_lm_training.ipynb #8357511e
 class Samples(Callback):
     "After each validation, sample `n_tokens` from a fixed prompt with a fixed seed; keep, show and/or save the text"
     order = 87
-    def __init__(self, prompt:str='\n', n_tokens:int=200, temperature:float=0.8, top_k:int|None=None,
-                 seed:int=0, show:bool=False, fname=None, tokenizer=None):
+    def __init__(self, prompt:str='\n', # The fixed start of every sample
+                 n_tokens:int=200, # Tokens to generate
+                 temperature:float=0.8, # Sampling temperature (0: greedy)
+                 top_k:int|None=None, # Sample among the k most likely tokens only
+                 seed:int=0, # Seed of the sampling generator, the same at every evaluation
+                 show:bool=False, # Print each sample
+                 fname=None, # Append each sample to this file
+                 tokenizer=None): # Defaults to the training loader's tokenizer
         self.prompt, self.n_tokens, self.temperature, self.top_k, self.seed = prompt, n_tokens, temperature, top_k, seed
         self.show, self.fname, self.tokenizer, self.samples = show, fname, tokenizer, []
     def after_epoch(self):
