@@ -49,7 +49,7 @@ def _train_parser(p:argparse.ArgumentParser):
     t.add_argument('--seed', type=int, default=0, metavar='N', help='seed of the initial weights, batches and samples (default: %(default)s)')
     t.add_argument('--device', metavar='DEV', help='cpu, cuda, cuda:N, mps or xla (default: the first present of cuda, mps, xla, cpu)')
     t.add_argument('--dtype', default='auto', metavar='DT', help='auto, fp32, bf16 or fp16 (default: auto = bf16 where the device computes it natively, else fp32)')
-    t.add_argument('--compile', action='store_true', help='compile the model with torch.compile (slow to start, faster per step on GPUs)')
+    t.add_argument('--compile', action='store_true', help='compile the model with torch.compile (slow to start; no reliable gain measured on CPU, notebook 11)')
     o = p.add_argument_group('output')
     o.add_argument('--out', required=True, metavar='DIR', help='directory of the run: config, tokenizer, metrics, loss curve, samples, checkpoints')
     o.add_argument('--resume', nargs='?', const='', metavar='CKPT', help='continue from the newest checkpoint in DIR, or from CKPT (a file or directory)')

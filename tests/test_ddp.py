@@ -7,6 +7,7 @@ clipping on. One torchrun launch with 2 processes and one plain process run ever
 import json, os, subprocess, sys, textwrap
 import pytest, torch
 from conftest import ROOT
+from fasttrain.scale import _TORCH   # (major, minor) of this torch
 
 SCRIPT = textwrap.dedent('''
     import json, sys, torch
@@ -15,7 +16,7 @@ SCRIPT = textwrap.dedent('''
     from fasttrain.data import get_tinyshakespeare, CharTokenizer, lm_dls
     from fasttrain.models import GPTConfig
     from fasttrain.lm import lm_learner, load_checkpoint, find_checkpoint, Checkpoint, Samples
-    from fasttrain.scale import setup_distributed, cleanup_distributed, get_rank, get_world_size, GradAccum, full_state_dict
+    from fasttrain.scale import setup_distributed, cleanup_distributed, get_rank, get_world_size, GradAccum, full_state_dict, _TORCH
     out, ckpt = sys.argv[1], sys.argv[2]   # this run's results; the checkpoint directory of the 2-process run
     rank, world = setup_distributed()
     assert (rank, world) == (get_rank(), get_world_size())
@@ -49,7 +50,7 @@ SCRIPT = textwrap.dedent('''
     def weights(learn): return {k: v.tolist() for k, v in full_state_dict(learn.model).items()}
 
     res = {}
-    fsdp = [('fsdp', 1)] if tuple(int(v) for v in torch.__version__.split('+')[0].split('.')[:2]) >= (2, 6) else []   # CPU FSDP2: torch 2.6+
+    fsdp = [('fsdp', 1)] if _TORCH >= (2, 6) else []   # CPU FSDP2: torch 2.6+
     for kind, n_acc in [('ddp', 1), ('ddp', 2)] + fsdp:          # 20 steps, each of 8 windows
         learn = learner(n_acc)
         if world > 1: learn.to_fsdp() if kind == 'fsdp' else learn.to_ddp()
@@ -97,7 +98,7 @@ def runs(tmp_path_factory):
     return d, two_out, two, one[0]
 
 # FSDP2 runs on CPUs from torch 2.6 (torch 2.4/2.5 need CUDA, and `to_fsdp` says so: notebook 11); fasttrain tests it with 2.14
-FSDP_ON_CPU = tuple(int(v) for v in torch.__version__.split('+')[0].split('.')[:2]) >= (2, 6)
+FSDP_ON_CPU = _TORCH >= (2, 6)
 
 @pytest.mark.parametrize('case', ['ddp1', 'ddp2'] + (['fsdp1'] if FSDP_ON_CPU else []))
 def test_two_processes_train_as_one_with_twice_the_batch(runs, case):
