@@ -34,3 +34,16 @@ def test_readme_converter(tmp_path):
     assert '```\nonly the output\n```' in md
     assert '```python\n1 + 1\n```\n\n```\n2\n```' in md
     assert '<table><tr><td>1</td></tr></table>' in md
+
+def test_readme_joins_import_cell(tmp_path):
+    "An imports-only cell with no output joins the next code cell, so the README shows one block to copy"
+    cells = [
+        {'cell_type': 'code', 'source': 'import math', 'metadata': {}, 'outputs': []},
+        {'cell_type': 'code', 'source': 'math.pi', 'metadata': {}, 'outputs': [{'output_type': 'execute_result', 'data': {'text/plain': '3.14'}}]},
+        {'cell_type': 'code', 'source': 'import os', 'metadata': {}, 'outputs': []},
+    ]
+    nb = tmp_path/'index.ipynb'
+    nb.write_text(json.dumps({'cells': cells, 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}))
+    md = load_make_readme().readme(nb)
+    assert '```python\nimport math\n\nmath.pi\n```\n\n```\n3.14\n```' in md
+    assert md.rstrip().endswith('```python\nimport os\n```')   # a trailing import cell is still shown

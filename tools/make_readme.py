@@ -5,12 +5,13 @@
 script produces the same content as GitHub Markdown: markdown cells as they are; code cells fenced, without their
 `#|` directives; outputs as HTML (a table), Markdown, or fenced text;
 style sheets and progress bars are left out. Cells flagged `#| hide` are left out, and so
-is the code of cells flagged `#| echo: false`.
+is the code of cells flagged `#| echo: false`. A code cell of imports only, with no output, is joined to the code cell
+after it, so a reader copies one block (the notebook keeps imports in cells of their own for the docs build).
 
     python tools/make_readme.py           # rewrite README.md
     python tools/make_readme.py --check   # exit 1 if README.md is not what the notebook gives
 """
-import json, re, sys
+import ast, json, re, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
@@ -35,10 +36,16 @@ def _output_md(o):
     if plain and not plain.startswith('<') : return f"```\n{plain}\n```"
     return None
 
+def _imports_only(code):
+    "True when `code` holds only import statements"
+    try: tree = ast.parse(code)
+    except SyntaxError: return False
+    return bool(tree.body) and all(isinstance(t, (ast.Import, ast.ImportFrom)) for t in tree.body)
+
 def readme(nb_path=root/'nbs'/'index.ipynb') -> str:
     "The README text for the notebook at `nb_path`"
     nb = json.loads(Path(nb_path).read_text(encoding='utf-8'))
-    parts = []
+    parts, pending = [], None
     for c in nb['cells']:
         src = _src(c)
         if c['cell_type'] == 'markdown': parts.append(src.strip()); continue
@@ -46,8 +53,12 @@ def readme(nb_path=root/'nbs'/'index.ipynb') -> str:
         flags = _directives(src)
         if 'hide' in flags: continue
         code = '\n'.join(l for l in src.splitlines() if not _directive.match(l)).strip()
-        if code and not re.search(r'echo:\s*false', flags.get('echo', '')): parts.append(f"```python\n{code}\n```")
+        if code and not re.search(r'echo:\s*false', flags.get('echo', '')):
+            if pending: code, pending = pending + '\n\n' + code, None
+            if _imports_only(code) and not c.get('outputs'): pending = code; continue
+            parts.append(f"```python\n{code}\n```")
         parts += [md for md in map(_output_md, c.get('outputs', [])) if md]
+    if pending: parts.append(f"```python\n{pending}\n```")
     return HEADER + '\n\n'.join(p for p in parts if p) + '\n'
 
 if __name__ == '__main__':
