@@ -2,7 +2,9 @@
 # Set up (or reuse) the environment with the dev tools, then run the whole test suite:
 #   1. nbdev-export and nbdev-clean must change nothing (the modules match the notebooks, the notebooks are clean);
 #   2. nbdev-test runs every notebook (cells flagged slow or cuda are skipped unless FASTTRAIN_TEST_FLAGS names them);
-#   3. pytest runs tests/.
+#   3. the docs build's processing step runs (nbdev-proc-nbs), and every processed page renders to HTML without an
+#      error, a traceback, raw ANSI codes or an oversized text output (tools/docs_check.py; Quarto is not needed);
+#   4. pytest runs tests/.
 # Exits non-zero on the first failure, and when no notebook or no test ran.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +21,7 @@ files = [p for d in ('fasttrain', 'nbs') for p in pathlib.Path(d).rglob('*') if 
 for p in sorted(files + [pathlib.Path('pyproject.toml')]): print(hashlib.sha256(p.read_bytes()).hexdigest(), p)
 PY
 }
-echo "== 1/3 nbdev-export and nbdev-clean must change nothing"
+echo "== 1/4 nbdev-export and nbdev-clean must change nothing"
 before="$(snapshot)"
 nbdev-export
 nbdev-clean
@@ -30,7 +32,7 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 
-echo "== 2/3 nbdev-test"
+echo "== 2/4 nbdev-test"
 n_nbs=$(find nbs -maxdepth 1 -name '*.ipynb' | wc -l)
 [ "$n_nbs" -gt 0 ] || { echo "FAIL: no notebooks found in nbs/" >&2; exit 1; }
 log="$(mktemp)"
@@ -45,6 +47,9 @@ if [ "$rc" -ne 0 ] || ! grep -qx 'Success.' "$log"; then echo "FAIL: nbdev-test 
 if [ "$n_run" -ne "$n_nbs" ]; then echo "FAIL: nbdev-test ran $n_run notebook(s) of the $n_nbs in nbs/" >&2; exit 1; fi
 rm -f "$log"
 
-echo "== 3/3 pytest tests/"
+echo "== 3/4 the docs build: nbdev-proc-nbs, then each page rendered and checked"
+python tools/docs_check.py
+
+echo "== 4/4 pytest tests/"
 python -m pytest tests/ -q   # pytest exits 5, a failure here, when it collects no test
-echo "== all tests passed in $((SECONDS - t0))s ($n_run notebooks, then tests/)"
+echo "== all tests passed in $((SECONDS - t0))s ($n_run notebooks, the docs build, then tests/)"
