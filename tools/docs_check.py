@@ -17,7 +17,7 @@ notebook to HTML with nbconvert, and fails on what a reader would see as broken:
 
 Exit status 0 when every page is clean, 1 with one line per problem otherwise.
 """
-import argparse, json, os, re, subprocess, sys, time
+import argparse, json, os, re, shutil, subprocess, sys, time
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
@@ -32,8 +32,11 @@ def process(proj: Path) -> list[str]:
     "Run nbdev's docs processing in `proj`; one message per failure"
     t = time.time()
     env = {**os.environ, 'PYTHONWARNINGS': 'default'}
-    # Quarto's installer is not run: nbdev-proc-nbs only tries it when Quarto is missing, and prints a harmless line.
-    r = subprocess.run(['nbdev-proc-nbs', '--force'], cwd=proj, capture_output=True, text=True, env=env)
+    # Start from an empty _proc/ rather than passing --force: nbdev forwards --force to its sidebar step too, which
+    # then rewrites nbs/sidebar.yml although the project keeps its own (custom_sidebar). Without Quarto, nbdev tries
+    # to install it, fails without sudo, and goes on: that line is harmless.
+    shutil.rmtree(proj/'_proc', ignore_errors=True)
+    r = subprocess.run(['nbdev-proc-nbs'], cwd=proj, capture_output=True, text=True, env=env)
     out = r.stdout + r.stderr
     probs = []
     if r.returncode != 0:
@@ -43,7 +46,7 @@ def process(proj: Path) -> list[str]:
     for m in re.finditer(_mixed + r'.*?\n---\n(.*?)\n---', out, re.S):
         first = m.group(1).strip().splitlines()
         probs.append(f"a cell mixes imports and other code (the docs build executes it): {' / '.join(first[:3])[:200]}")
-    print(f'docs_check: nbdev-proc-nbs --force: {time.time() - t:.0f}s', file=sys.stderr)
+    print(f'docs_check: nbdev-proc-nbs: {time.time() - t:.0f}s', file=sys.stderr)
     return probs
 
 def check_outputs(nb: dict, name: str, max_kb: float) -> list[str]:
