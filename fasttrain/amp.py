@@ -230,6 +230,7 @@ class AMP(Callback):
         self.autocast, self.n_skipped, self._inside = None, 0, False
 
     def before_fit(self):
+        "Check that the model's device can run the dtype, and build the autocast context for that device"
         self._exit()   # an autocast a failed fit left entered (notebook 08, "When a fit fails")
         if self.scaler is not None: self.scaler.found_inf = None   # a step that was unscaled but never finished
         p = next(iter(self.learn.model.parameters()), None)
@@ -237,11 +238,21 @@ class AMP(Callback):
         self.device = p.device
         check_amp(self.device, self.dtype)
         self.autocast = torch.autocast(self.device.type, dtype=self.dtype)
-    def before_batch(self): self._exit(); self.autocast.__enter__(); self._inside = True
-    def after_pred(self): self.learn.pred = to_float(self.pred)
-    def after_loss(self): self._exit()
-    def after_cancel_batch(self): self._exit()
-    def after_fit(self): self._exit()
+    def before_batch(self):
+        "Enter autocast for this batch's forward pass and loss"
+        self._exit(); self.autocast.__enter__(); self._inside = True
+    def after_pred(self):
+        "Cast the predictions to float32, so the loss is computed in full precision"
+        self.learn.pred = to_float(self.pred)
+    def after_loss(self):
+        "Leave autocast: the backward pass runs outside it"
+        self._exit()
+    def after_cancel_batch(self):
+        "Leave autocast when a batch is cancelled half-way"
+        self._exit()
+    def after_fit(self):
+        "Leave autocast, even after a failed fit"
+        self._exit()
     def _exit(self):
         if self._inside: self.autocast.__exit__(None, None, None); self._inside = False
 
@@ -251,16 +262,19 @@ def _params(self:AMP): return (p for pg in self.learn.opt.param_lists for p in p
 
 @patch
 def before_backward(self:AMP):
+    "Multiply the loss by the scale (fp16), so small gradients don't underflow"
     if self.scaler is not None: self.learn.loss_grad = self.scaler.scale(self.loss_grad)
 
 @patch
 def before_step(self:AMP):
+    "Unscale the gradients (fp16); skip the step when one of them is inf or NaN"
     if self.scaler is None: return
     self.skipped = bool(self.scaler.unscale_(self._params()).item())   # the one host sync of an fp16 step
     if self.skipped: self.n_skipped += 1; raise CancelStepException()
 
 @patch
 def after_step(self:AMP):
+    "Update the loss scale after an fp16 step"
     if self.scaler is not None and self.scaler.found_inf is not None: self.scaler.update()
 
 @patch

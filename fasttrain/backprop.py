@@ -50,7 +50,7 @@ class Var:
                  op:str=''): # Name of the operation, for the repr
         self.data = torch.as_tensor(data).detach()
         self.parents, self.grad_fn, self.op, self.grad = parents, grad_fn, op, None
-    shape = property(lambda self: self.data.shape)
+    shape = property(lambda self: self.data.shape, doc="The shape of the wrapped tensor")
     def __repr__(self): return f"Var({tuple(self.shape)}, op={self.op or 'leaf'!r})"
 
 # %% ../nbs/05_backprop.ipynb #ce137b88
@@ -120,24 +120,35 @@ def __matmul__(self:Var, o):
     return Var(self.data @ o.data, (self, o), lambda g: (g @ o.data.T, self.data.T @ g), 'matmul')  # 2-D operands
 
 @patch(as_prop=True)
-def T(self:Var): return Var(self.data.T, (self,), lambda g: (g.T,), 'T')
+def T(self:Var):
+    "The transpose, whose backward rule transposes the gradient back"
+    return Var(self.data.T, (self,), lambda g: (g.T,), 'T')
 
 @patch
 def exp(self:Var):
+    "Elementwise exp; its local gradient is the output itself"
     out = self.data.exp()
     return Var(out, (self,), lambda g: (g * out,), 'exp')
 
 @patch
-def log(self:Var): return Var(self.data.log(), (self,), lambda g: (g / self.data,), 'log')
+def log(self:Var):
+    "Elementwise natural log; its local gradient is 1/x"
+    return Var(self.data.log(), (self,), lambda g: (g / self.data,), 'log')
 
 @patch
-def relu(self:Var): return Var(self.data.clamp_min(0), (self,), lambda g: (g * (self.data > 0),), 'relu')
+def relu(self:Var):
+    "max(x, 0); the gradient passes where x > 0"
+    return Var(self.data.clamp_min(0), (self,), lambda g: (g * (self.data > 0),), 'relu')
 
 @patch
-def sum(self:Var): return Var(self.data.sum(), (self,), lambda g: (g.expand(self.shape),), 'sum')
+def sum(self:Var):
+    "Sum of all elements; the gradient spreads to every element"
+    return Var(self.data.sum(), (self,), lambda g: (g.expand(self.shape),), 'sum')
 
 @patch
-def mean(self:Var): return Var(self.data.mean(), (self,), lambda g: (g.expand(self.shape) / self.data.numel(),), 'mean')
+def mean(self:Var):
+    "Mean of all elements; the gradient spreads evenly, divided by the count"
+    return Var(self.data.mean(), (self,), lambda g: (g.expand(self.shape) / self.data.numel(),), 'mean')
 
 # %% ../nbs/05_backprop.ipynb #543b3591
 @patch
@@ -220,10 +231,12 @@ class SiLUFunction(torch.autograd.Function):
     "SiLU, x·σ(x), with a hand-written backward that saves only `x` and recomputes σ(x)"
     @staticmethod
     def forward(ctx, x):
+        "x·σ(x), saving x for the backward pass"
         ctx.save_for_backward(x)
         return x * torch.sigmoid(x)
     @staticmethod
     def backward(ctx, grad_out):
+        "The hand-derived gradient σ(x)(1 + x(1 − σ(x))) times the incoming gradient"
         x, = ctx.saved_tensors
         s = torch.sigmoid(x)
         return grad_out * s * (1 + x * (1 - s))
@@ -247,6 +260,7 @@ class HealthCallback(Callback):
         self.names, self.params, self._rows, self._buf = [], [], [], []   # nothing recorded before a fit
 
     def before_fit(self):
+        "Choose the parameters to track and reset the statistics"
         ps = [(n, p) for n, p in self.learn.model.named_parameters() if p.requires_grad and (p.ndim >= 2 or not self.weights_only)]
         if not ps: raise ValueError("HealthCallback found no trainable parameter to track" + (
             " with 2 or more dimensions (weights_only=True); pass weights_only=False to track 1-D ones too" if self.weights_only else ""))
@@ -256,6 +270,7 @@ class HealthCallback(Callback):
 # %% ../nbs/05_backprop.ipynb #d4de7581
 @patch
 def before_step(self:HealthCallback):
+    "Every `every` steps, record the gradient and weight norms and keep a copy of the weights"
     self.steps, self._pending = self.steps + 1, None
     if (self.steps - 1) % self.every: return
     grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]   # a layer with no gradient: 0
@@ -264,6 +279,7 @@ def before_step(self:HealthCallback):
 
 @patch
 def after_step(self:HealthCallback):
+    "Compute each layer's update-to-weight ratio from the copy kept before the step"
     if self._pending is None: return
     g, w, before = self._pending
     torch._foreach_sub_(before, [p.detach() for p in self.params])   # W_old - W_new, in place: no second copy of the weights
@@ -279,9 +295,13 @@ def _flush(self:HealthCallback):
     self._buf = []
 
 @patch
-def after_epoch(self:HealthCallback): self._flush()
+def after_epoch(self:HealthCallback):
+    "Move the statistics gathered on the device to the host, once per epoch"
+    self._flush()
 @patch
-def after_fit(self:HealthCallback): self._flush(); self._pending = None   # drop the weight copy of a cancelled step
+def after_fit(self:HealthCallback):
+    "Flush the last statistics and drop the copy of a cancelled step"
+    self._flush(); self._pending = None   # drop the weight copy of a cancelled step
 
 @patch(as_prop=True)
 def stats(self:HealthCallback) -> torch.Tensor:

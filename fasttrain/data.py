@@ -42,9 +42,11 @@ class TensorDL(DataLoader):
         self.fake_l.generator = torch.Generator()  # torch's batch iterator draws a seed from it: not from the global RNG
 
     def get_idxs(self):
+        "This epoch's sample order: a permutation from the loader's own generator, or 0..n-1"
         return (torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)).tolist()
 
     def create_batches(self, samps):
+        "Index the tensors with a whole batch of indices at once: no per-item collation"
         idxs = torch.tensor(list(samps), dtype=torch.long)  # once per epoch, not per batch
         for i in range(0, len(idxs), self.bs):
             b = idxs[i:i+self.bs]
@@ -143,7 +145,9 @@ class CharTokenizer:
         self.chars, self.stoi = chars, {c: i for i, c in enumerate(chars)}
 
     @property
-    def vocab_size(self) -> int: return len(self.chars)
+    def vocab_size(self) -> int:
+        "The number of distinct characters, which is the number of token ids"
+        return len(self.chars)
     def __len__(self): return len(self.chars)
     def __eq__(self, other): return isinstance(other, CharTokenizer) and self.chars == other.chars
     def __repr__(self): return f"CharTokenizer(vocab_size={self.vocab_size})"
@@ -257,10 +261,14 @@ class LMTrainDL(_LMShow, DataLoader):
         self.generator = torch.Generator().manual_seed(self.seed)
         self.fake_l.generator = torch.Generator()  # torch's batch iterator draws a seed from it: not from the global RNG
 
-    def get_idxs(self): return range(len(self))  # no per-row indices: every batch is a fresh random draw
+    def get_idxs(self):
+        "No per-row indices: every batch is a fresh random draw of windows"
+        return range(len(self))  # no per-row indices: every batch is a fresh random draw
     def create_batches(self, samps):
+        "`n_batches` random batches of windows, drawn with the loader's generator"
         for _ in range(len(self)): yield get_batch(self.dataset, self.bs, self.block_size, generator=self.generator)
     def new(self, dataset=None, cls=None, **kwargs):
+        "A copy of this loader (fastai calls it), keeping the block size, length and tokenizer"
         kw = dict(block_size=self.block_size, n_batches=len(self), tokenizer=self.tokenizer)
         return super().new(dataset=dataset, cls=cls, **{**kw, **kwargs})
 
@@ -278,6 +286,7 @@ class LMValidDL(_LMShow, TensorDL):
         super().__init__(xy, bs=bs, shuffle=False, **kwargs)
         self.block_size, self.tokenizer = block_size, tokenizer
     def new(self, dataset=None, cls=None, **kwargs):
+        "A copy of this loader (fastai calls it), keeping the block size and tokenizer"
         return super().new(dataset=dataset, cls=cls, **{**dict(block_size=self.block_size, tokenizer=self.tokenizer), **kwargs})
 
 # %% ../nbs/01_data.ipynb #4a0ebe8b

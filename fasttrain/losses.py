@@ -137,18 +137,24 @@ class TokenCE(Metric):
                  name:str='token_ce', # Column name in the results table
                  ignore_index:int=-100): # Targets equal to this are not counted
         self.fn, self._name, self.ignore_index = fn, name, ignore_index
-    def reset(self): self.total, self.count = 0., 0
+    def reset(self):
+        "Start a new validation pass"
+        self.total, self.count = 0., 0
     def accumulate(self, learn):
+        "Add this batch's summed loss and target count, on the device"
         targ = learn.yb[0]
         self.total += cross_entropy(learn.pred.detach(), targ, self.ignore_index, reduction='sum')  # stays on the device
         self.count += (targ.long() != self.ignore_index).sum()  # int64 first: a uint8 id must not wrap onto ignore_index
     @property
     def value(self):
+        "The mean loss per target token, passed through `fn`; one host read per validation"
         if isinstance(self.count, int) or self.count.item() == 0: return None  # no batch, or only ignored targets
         mean = (self.total / self.count).item()     # one host transfer per validation, not per batch
         return mean if self.fn is None else float(self.fn(torch.tensor(mean, dtype=torch.float64)))
     @property
-    def name(self): return self._name
+    def name(self):
+        "The metric's column name"
+        return self._name
 
 perplexity = TokenCE(torch.exp, 'perplexity')
 bits_per_char = TokenCE(_bits, 'bits_per_char')

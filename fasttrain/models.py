@@ -118,6 +118,7 @@ class CausalSelfAttention(nn.Module):
         self.use_sdpa = True
 
     def forward(self, x:torch.Tensor) -> torch.Tensor:
+        "Causal multi-head attention of `x` (B, T, C) to itself, through fused SDPA"
         B, T, C = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.n_head, self.head_size).permute(2, 0, 3, 1, 4)  # 3 × (B, nh, T, hs)
         if self.rope_theta is not None:
@@ -159,6 +160,7 @@ class LayerNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(d))                       # γ
         self.bias = nn.Parameter(torch.zeros(d)) if bias else None      # β
     def forward(self, x:torch.Tensor) -> torch.Tensor:
+        "Normalise in float32 and cast back to the input's dtype"
         b = None if self.bias is None else self.bias.float()
         return F.layer_norm(x.float(), self.weight.shape, self.weight.float(), b, self.eps).type_as(x)   # (..., d)
 
@@ -171,6 +173,7 @@ class RMSNorm(nn.Module):
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(d))                       # γ
     def forward(self, x:torch.Tensor) -> torch.Tensor:
+        "RMS-normalise in float32 and cast back to the input's dtype"
         return F.rms_norm(x.float(), self.weight.shape, self.weight.float(), self.eps).type_as(x)   # (..., d)
 
 # %% ../nbs/03_architecture.ipynb #e44865d1
@@ -185,6 +188,7 @@ class MLP(nn.Module):
         self.proj = nn.Linear(d_ff, d_model, bias=bias)
         self.drop = nn.Dropout(dropout)
     def forward(self, x:torch.Tensor) -> torch.Tensor:
+        "Widen, tanh-GELU, project back, dropout"
         return self.drop(self.proj(F.gelu(self.fc(x), approximate='tanh')))   # (..., d_model)
 
 # %% ../nbs/03_architecture.ipynb #21a4352a
@@ -199,6 +203,7 @@ class SwiGLU(nn.Module):
         self.w2 = nn.Linear(d_ff, d_model, bias=False)   # down
         self.drop = nn.Dropout(dropout)
     def forward(self, x:torch.Tensor) -> torch.Tensor:
+        "SiLU-gated product of two projections, projected back, dropout"
         return self.drop(self.w2(F.silu(self.w1(x)) * self.w3(x)))   # (..., d_model)
 
 # %% ../nbs/03_architecture.ipynb #cf37b747
@@ -221,6 +226,7 @@ class Block(nn.Module):
         self.ln1, self.attn = make_norm(config), CausalSelfAttention(config)
         self.ln2, self.mlp = make_norm(config), make_mlp(config)
     def forward(self, x:torch.Tensor) -> torch.Tensor:
+        "Pre-norm residual block: attention, then the MLP, each added to the residual stream"
         x = x + self.attn(self.ln1(x))     # (B, T, C): positions exchange information
         return x + self.mlp(self.ln2(x))   # (B, T, C): each position computes on its own
 

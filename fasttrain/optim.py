@@ -349,6 +349,7 @@ class StepSchedule(Callback):
     order = 60
     def __init__(self, sched): self.sched = sched
     def before_batch(self):
+        "Set this training step's learning rate from the schedule"
         if self.training: self.opt.set_hyper('lr', self.sched(self.train_iter))
 
 @patch
@@ -398,8 +399,12 @@ class ClipGradNorm(Callback):
     "Clip gradients to a global L2 norm of `max_norm` before each step, recording the norms on the device"
     order = 11   # after an AMP callback (order 10) has unscaled the gradients
     def __init__(self, max_norm:float=1.): _check_hyper('max_norm', max_norm); self.max_norm, self._norms = max_norm, []
-    def before_fit(self): self._norms = []
-    def before_step(self): self._norms.append(clip_grad_norm_(self.learn.model.parameters(), self.max_norm).detach())
+    def before_fit(self):
+        "Start a new list of gradient norms"
+        self._norms = []
+    def before_step(self):
+        "Clip the gradients to `max_norm` and keep the norm they had (on the device, no sync)"
+        self._norms.append(clip_grad_norm_(self.learn.model.parameters(), self.max_norm).detach())
     @property
     def grad_norms(self) -> torch.Tensor:
         "The norm before clipping of every step of the last fit, copied to the CPU once"

@@ -88,8 +88,12 @@ class Dropout(nn.Module):
         super().__init__()
         if not 0 <= p < 1: raise ValueError(f"dropout probability must be in [0, 1), got p={p}")
         self.p = p
-    def forward(self, x): return dropout(x, self.p, self.training)
-    def extra_repr(self): return f'p={self.p}'
+    def forward(self, x):
+        "Dropout of `x` in training mode, the identity in eval mode"
+        return dropout(x, self.p, self.training)
+    def extra_repr(self):
+        "Show `p` when the module is printed"
+        return f'p={self.p}'
 
 # %% ../nbs/07_regularization.ipynb #bba076da
 def l2_penalty(params, # Iterable of parameters to penalise

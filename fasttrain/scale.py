@@ -39,14 +39,17 @@ class GradAccum(Callback):
         "Whether the current micro-batch is the one that steps"
         return self.i == self.n_acc - 1
     def before_fit(self):
+        "Reset the micro-batch count and clear partial gradient sums a stopped fit left"
         self.i = self.tokens = 0
         if self.learn.opt is not None: self.learn.opt.zero_grad()   # partial sums that a stopped fit left behind
     def before_train(self):
+        "Make the epoch `n_acc` times longer when `Steps` sized it in optimizer steps"
         if isinstance(getattr(self.learn, 'steps', None), Steps): self.dl.n *= self.n_acc   # Steps sized the epoch in steps
 
 # %% ../nbs/11_scale.ipynb #0e0f52e6
 @patch
 def before_backward(self:GradAccum):
+    "Weigh this micro-batch's loss by its share of the step's tokens"
     n = self.yb[0].numel()                                     # tokens (or samples): a shape, no sync
     if self.i == 0: self.planned = n * self.n_acc               # the step's tokens, if all micro-batches are this size
     self.tokens += n
@@ -54,6 +57,7 @@ def before_backward(self:GradAccum):
 
 @patch
 def before_step(self:GradAccum):
+    "Skip the step until the last micro-batch; then correct the weights for unequal micro-batches"
     if not self.last: self.i += 1; raise CancelBatchException()   # no step, no zero_grad, no after_step: the next backward adds on
     if self.tokens != self.planned:                                # unequal micro-batches: make the weights n_i / N
         torch._foreach_mul_([p.grad for p in self.learn.model.parameters() if p.grad is not None], self.planned / self.tokens)
@@ -127,7 +131,9 @@ class LiveBytes(TorchDispatchMode):
         self.live += n; self.peak = max(self.peak, self.live)
         weakref.finalize(st, self._free, n)             # runs when the storage is freed
     def _free(self, n): self.live -= n
-    def reset_peak(self): self.peak = self.live
+    def reset_peak(self):
+        "Start measuring a new peak from the bytes live now"
+        self.peak = self.live
 
 # %% ../nbs/11_scale.ipynb #d35543d9
 def _param_split(c:GPTConfig) -> tuple:
@@ -206,20 +212,25 @@ class ShardBatch(Callback):
     order = -8   # after TrainEvalCallback (-10), before ChunkedLoss (-5) appends the targets to the inputs
     def __init__(self): self.rank, self.world, self._held, self._logger = get_rank(), get_world_size(), [], None
     def before_fit(self):
+        "On ranks other than 0, hold back the callbacks that write (checkpoints, samples) and the logger"
         if self.rank == 0: return
         self._held = [cb for cb in self.learn.cbs if isinstance(cb, (Checkpoint, Samples))]
         self.learn.remove_cbs(self._held)
         self._logger, self.learn.logger = self.learn.logger, noop
     def after_fit(self):
+        "Give back the callbacks and the logger held in `before_fit`"
         if self._held: self.learn.add_cbs(self._held); self._held = []
         if self._logger is not None: self.learn.logger, self._logger = self._logger, None
     def before_batch(self):
+        "Keep this rank's slice of the global training batch"
         if not self.training: return
         B = self.yb[0].shape[0]
         if B % self.world: raise ValueError(f"A global batch of {B} can't be split evenly over {self.world} processes")
         sl = slice(self.rank * B // self.world, (self.rank + 1) * B // self.world)
         self.learn.xb, self.learn.yb = tuple(x[sl] for x in self.xb), tuple(y[sl] for y in self.yb)
-    def after_loss(self):   # the global batch's loss, for logs and for NonFiniteGuard: the mean of the ranks' equal-sized means
+    def after_loss(self):
+        "Average the loss over the ranks, for the logs and the non-finite guard"
+        # the global batch's loss, for logs and for NonFiniteGuard: the mean of the ranks' equal-sized means
         if not self.training or self.world == 1: return
         loss = self.loss.detach().clone(); dist.all_reduce(loss); self.learn.loss = loss / self.world
 
@@ -228,20 +239,28 @@ class DDP(ShardBatch):
     "Data parallelism with PyTorch's `DistributedDataParallel`; under `GradAccum`, only the last micro-batch all-reduces"
     def __init__(self, **kwargs): super().__init__(); self.kwargs, self.wrapper = kwargs, None   # kwargs: for DistributedDataParallel
     def before_fit(self):
+        "Wrap the model in `DistributedDataParallel` (once), which broadcasts rank 0's weights"
         super().before_fit()
         if self.wrapper is None or self.wrapper.module is not self.learn.model:
             dev = next(self.learn.model.parameters()).device
             self.wrapper = DistributedDataParallel(self.learn.model, device_ids=[dev.index] if dev.type == 'cuda' else None,
                                                    **(dict(gradient_as_bucket_view=True) | self.kwargs))
     def before_batch(self):
+        "Route the forward through the DDP wrapper; all-reduce only on the last micro-batch"
         super().before_batch()
         if not self.training: return
         acc = next((cb for cb in self.learn.cbs if isinstance(cb, GradAccum)), None)
         self.wrapper.require_backward_grad_sync = acc is None or acc.last   # what `no_sync()` sets; DDP reads it in forward
         self.learn.model = self.wrapper   # fastai calls `learn.model(*xb)`: the forward must go through the wrapper
-    def after_pred(self): self._unwrap()
-    def after_cancel_batch(self): self._unwrap()
-    def after_fit(self): self._unwrap(); super().after_fit()
+    def after_pred(self):
+        "Put the bare model back in `learn.model`"
+        self._unwrap()
+    def after_cancel_batch(self):
+        "Put the bare model back after a cancelled batch"
+        self._unwrap()
+    def after_fit(self):
+        "Put the bare model back and release what `ShardBatch` held"
+        self._unwrap(); super().after_fit()
     def _unwrap(self):
         if self.wrapper is not None and self.learn.model is self.wrapper: self.learn.model = self.wrapper.module
 
@@ -269,6 +288,7 @@ def _fully_shard():
 class FSDP(ShardBatch):
     "Fully sharded data parallelism (FSDP2): each rank keeps 1/N of the weights, gradients and optimizer state"
     def before_fit(self):
+        "Refuse callbacks that need the whole model on rank 0, then shard the model"
         bad = [type(cb).__name__ for cb in self.learn.cbs if isinstance(cb, (Checkpoint, Samples))]
         if bad: raise NotImplementedError(f"{bad} need the whole model on rank 0, which FSDP never has; train without them "
                                           "(saving sharded checkpoints with torch.distributed.checkpoint is not part of fasttrain yet)")

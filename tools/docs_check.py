@@ -86,7 +86,7 @@ def _as_reader_sees(nb: dict) -> dict:
         cells.append(c)
     return {**nb, 'cells': cells}
 
-def render(path: Path, dest: Path) -> list[str]:
+def render(path: Path, dest: Path, mathjax: str|None=None) -> list[str]:
     "Render one processed notebook to HTML with nbconvert, as a reader's page; problems found in the HTML"
     from nbconvert import HTMLExporter
     from traitlets.config import Config
@@ -96,7 +96,7 @@ def render(path: Path, dest: Path) -> list[str]:
     cfg.TagRemovePreprocessor.remove_input_tags = ('remove_input',)
     cfg.TagRemovePreprocessor.remove_all_outputs_tags = ('remove_output',)
     nb = nbformat.from_dict(_as_reader_sees(nbformat.reads(path.read_text(encoding='utf-8'), as_version=4, capture_validation_error={})))
-    html, _ = HTMLExporter(config=cfg, template_name='lab').from_notebook_node(nb)
+    html, _ = HTMLExporter(config=cfg, template_name='lab', **({'mathjax_url': mathjax} if mathjax else {})).from_notebook_node(nb)
     (dest/f'{path.stem}.html').write_text(html, encoding='utf-8')
     probs = []
     if _ansi.search(html): probs.append(f'{path.name}: raw ANSI escape codes in the rendered page')
@@ -106,6 +106,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--root', type=Path, default=root, help='the project to check (holds pyproject.toml and nbs/)')
     ap.add_argument('--html', type=Path, default=None, help='where to write the rendered pages (default: _proc/html)')
+    ap.add_argument('--mathjax', default=None, help="MathJax's URL for the pages (a local copy renders formulas offline)")
     ap.add_argument('--max-kb', type=float, default=10, help='largest text output allowed on a page, in KB')
     a = ap.parse_args(argv)
     proj = a.root.resolve()
@@ -118,7 +119,7 @@ def main(argv=None):
     t = time.time()
     for p in nbs:
         probs += check_outputs(json.loads(p.read_text(encoding='utf-8')), p.name, a.max_kb)
-        probs += render(p, dest)
+        probs += render(p, dest, a.mathjax)
     print(f'docs_check: rendered {len(nbs)} page(s) to {dest} in {time.time() - t:.0f}s', file=sys.stderr)
     for m in probs: print(f'docs_check: FAIL: {m}', file=sys.stderr)
     if not probs: print(f'docs_check: {len(nbs)} page(s) clean')
