@@ -18,7 +18,7 @@ from .losses import cross_entropy, chunked_cross_entropy
 # %% auto #0
 __all__ = ['GPT_PRESETS', 'GPTConfig', 'apply_rope', 'scaled_dot_product_attention', 'CausalSelfAttention', 'layer_norm',
            'rms_norm', 'LayerNorm', 'RMSNorm', 'MLP', 'SwiGLU', 'make_norm', 'make_mlp', 'Block', 'GPT', 'n_params',
-           'flops_per_token', 'sample_next']
+           'flops_per_token', 'sample_next', 'KVCache']
 
 # %% ../nbs/03_architecture.ipynb #9670fafe
 @dataclass
@@ -117,16 +117,22 @@ class CausalSelfAttention(nn.Module):
         self.resid_drop = nn.Dropout(config.dropout)
         self.use_sdpa = True
 
-    def forward(self, x:torch.Tensor) -> torch.Tensor:
-        "Causal multi-head attention of `x` (B, T, C) to itself, through fused SDPA"
+    def forward(self, x:torch.Tensor, # Input (B, T, C)
+                cache:KVCache|None=None # Keys and values of earlier tokens, when generating (see the end of this notebook)
+               ) -> torch.Tensor:
+        "Causal multi-head attention of `x` (B, T, C) to itself (and to the cached tokens), through fused SDPA"
         B, T, C = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.n_head, self.head_size).permute(2, 0, 3, 1, 4)  # 3 × (B, nh, T, hs)
         if self.rope_theta is not None:
-            pos = torch.arange(T, device=x.device)
+            pos = torch.arange(T, device=x.device) if cache is None else cache.positions[:, None]  # (T,) or (B, 1, T)
             q, k = apply_rope(q, pos, self.rope_theta), apply_rope(k, pos, self.rope_theta)
+        mask, causal = None, True
+        if cache is not None: k, v, mask, causal = cache.update(self, k, v)          # k, v: (B, nh, n+T, hs)
         p = self.dropout if self.training else 0.0
-        if self.use_sdpa: y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)  # (B, nh, T, hs)
-        else: y = scaled_dot_product_attention(q, k, v, torch.ones(T, T, dtype=torch.bool, device=x.device).tril(), p)
+        if self.use_sdpa: y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=causal)  # (B, nh, T, hs)
+        else:
+            if causal: mask = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
+            y = scaled_dot_product_attention(q, k, v, mask, p)
         y = y.transpose(1, 2).reshape(B, T, C)                                       # (B, T, C): heads side by side
         return self.resid_drop(self.proj(y))                                         # (B, T, C)
 
@@ -225,9 +231,11 @@ class Block(nn.Module):
         super().__init__()
         self.ln1, self.attn = make_norm(config), CausalSelfAttention(config)
         self.ln2, self.mlp = make_norm(config), make_mlp(config)
-    def forward(self, x:torch.Tensor) -> torch.Tensor:
+    def forward(self, x:torch.Tensor, # The residual stream (B, T, C)
+                cache:KVCache|None=None # Keys and values of earlier tokens, when generating
+               ) -> torch.Tensor:
         "Pre-norm residual block: attention, then the MLP, each added to the residual stream"
-        x = x + self.attn(self.ln1(x))     # (B, T, C): positions exchange information
+        x = x + self.attn(self.ln1(x), cache)   # (B, T, C): positions exchange information
         return x + self.mlp(self.ln2(x))   # (B, T, C): each position computes on its own
 
 # %% ../nbs/03_architecture.ipynb #a5a808ce
@@ -262,7 +270,8 @@ def init_weights(self:GPT,
 
 # %% ../nbs/03_architecture.ipynb #1abbeae6
 @patch
-def hidden_states(self:GPT, idx:torch.Tensor # Token ids (B, T)
+def hidden_states(self:GPT, idx:torch.Tensor, # Token ids (B, T)
+                  cache:KVCache|None=None # When generating: the earlier tokens' keys and values, which this call extends
                  ) -> torch.Tensor:
     "The residual stream after the last block and the final norm, (B, T, n_embd)"
     if idx.ndim != 2: raise ValueError(f"idx must be a (B, T) tensor of token ids, got shape {tuple(idx.shape)}")
@@ -270,15 +279,18 @@ def hidden_states(self:GPT, idx:torch.Tensor # Token ids (B, T)
     B, T = idx.shape
     if T > self.config.block_size:
         raise ValueError(f"Sequence length {T} is longer than the model's context, block_size={self.config.block_size}")
+    if cache is not None: cache.begin(idx)                               # positions and mask of these T tokens
     if idx.device.type == 'cpu':   # only on the CPU: on an accelerator `.any()` would be a host-device sync per call
         bad = (idx < 0) | (idx >= self.config.vocab_size)
         if bad.any(): raise IndexError(f"token ids must be in [0, vocab_size={self.config.vocab_size}), got {idx[bad].unique()[:8].tolist()}")
     x = self.wte(idx)                                                   # (B, T, C)
-    if self.wpe is not None: x = x + self.wpe(torch.arange(T, device=idx.device))  # (T, C) broadcast over B
+    if self.wpe is not None:
+        x = x + self.wpe(torch.arange(T, device=idx.device) if cache is None else cache.positions)  # (T, C) or (B, T, C)
     x = self.drop(x)
     ckpt = self.config.grad_ckpt and self.training and torch.is_grad_enabled()   # recomputing only pays when there is a backward
     for block in self.blocks:                                           # (B, T, C)
-        x = torch.utils.checkpoint.checkpoint(block, x, use_reentrant=False) if ckpt else block(x)
+        x = torch.utils.checkpoint.checkpoint(block, x, use_reentrant=False) if ckpt else block(x, cache)
+    if cache is not None: cache.end()
     return self.ln_f(x)
 
 @patch
@@ -358,6 +370,14 @@ def sample_next(logits:torch.Tensor, # Next-token logits (B, V)
         logits = logits.scatter(-1, order, srt.masked_fill(drop, float('-inf')))
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)             # (B, 1)
 
+# %% ../nbs/03_architecture.ipynb #ed4ff41e
+def _check_prompt(idx, max_new_tokens):
+    "Refuse a prompt with no token, or a token count that is not a non-negative integer"
+    if idx.ndim != 2 or idx.shape[1] == 0:   # the first step needs a last position to predict from
+        raise ValueError(f"prompt must hold at least one token: a (B, T) tensor with T >= 1, got shape {tuple(idx.shape)}")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
+
 # %% ../nbs/03_architecture.ipynb #f000744a
 @patch
 def generate(self:GPT, idx:torch.Tensor, # Prompt token ids (B, T)
@@ -365,13 +385,14 @@ def generate(self:GPT, idx:torch.Tensor, # Prompt token ids (B, T)
              temperature:float=1.0, # 0 means greedy
              top_k:int|None=None, # Sample among the k most likely tokens only
              top_p:float|None=None, # Sample from the nucleus of probability top_p only
-             generator:torch.Generator|None=None # Random generator on the model's device
+             generator:torch.Generator|None=None, # Random generator on the model's device
+             cache:bool=True, # Reuse earlier keys and values (`stream`, below); False recomputes the context every step
+             pad_mask:torch.Tensor|None=None # (B, T) bool, False at left padding of shorter prompts (needs `cache`)
             ) -> torch.Tensor:
     "The prompt followed by `max_new_tokens` sampled tokens, (B, T + max_new_tokens)"
-    if idx.ndim != 2 or idx.shape[1] == 0:   # the first step needs a last position to predict from
-        raise ValueError(f"prompt must hold at least one token: a (B, T) tensor with T >= 1, got shape {tuple(idx.shape)}")
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 0:
-        raise ValueError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
+    if cache: return torch.cat([idx, *self.stream(idx, max_new_tokens, temperature, top_k, top_p, generator, pad_mask)], dim=1)
+    if pad_mask is not None: raise ValueError("pad_mask needs cache=True: only the cached path masks padding")
+    _check_prompt(idx, max_new_tokens)
     was_training = self.training
     self.eval()
     try:
@@ -382,3 +403,89 @@ def generate(self:GPT, idx:torch.Tensor, # Prompt token ids (B, T)
                 idx = torch.cat([idx, sample_next(logits, temperature, top_k, top_p, generator)], dim=1)  # (B, T+1)
     finally: self.train(was_training)
     return idx
+
+# %% ../nbs/03_architecture.ipynb #b7eed775
+class KVCache:
+    "Every layer's keys and values for the tokens seen so far, in buffers sized to the context"
+    def __init__(self, model:GPT, # The model it serves: its config sizes the buffers, its blocks are the layers
+                 batch_size:int): # Rows generated together
+        c, p = model.config, next(model.parameters())
+        shape = (c.n_layer, batch_size, c.n_head, c.block_size, c.head_size)
+        self.k, self.v = torch.zeros(shape, dtype=p.dtype, device=p.device), torch.zeros(shape, dtype=p.dtype, device=p.device)
+        self.layer = {blk.attn: i for i, blk in enumerate(model.blocks)}   # attention module -> its buffers' index
+        self.block_size, self.keep = c.block_size, torch.ones(batch_size, c.block_size, dtype=torch.bool, device=p.device)
+        self.reset()
+
+    def reset(self):
+        "Forget every cached token; the buffers are kept and overwritten"
+        self.n, self._pad, self.padded = 0, None, False                                    # n: tokens cached so far
+        self.keep.fill_(True)                                                              # False: a padding key
+        self.seen = torch.zeros(self.keep.shape[0], 1, dtype=torch.long, device=self.keep.device)   # real tokens per row
+
+    def pad(self, mask:torch.Tensor): # (B, T) bool for the next chunk: False at padding
+        "Mark padding in the next chunk of tokens"
+        self._pad = mask
+
+    def begin(self, idx:torch.Tensor): # The T new token ids (B, T)
+        "Work out the new tokens' positions (B, T) and the attention mask over old and new keys"
+        B, T = idx.shape; n, dev = self.n, idx.device
+        if n + T > self.block_size:
+            raise ValueError(f"The cache holds {n} tokens; {T} more would pass the model's context of {self.block_size}")
+        step = torch.ones(B, T, dtype=torch.long, device=dev) if self._pad is None else self._pad.long()
+        self.positions = (self.seen + step.cumsum(1) - 1).clamp_min(0)        # (B, T): padding doesn't count
+        self.seen = self.seen + step.sum(1, keepdim=True)
+        if self._pad is not None: self.keep[:, n:n + T], self.padded, self._pad = step.bool(), True, None
+        if not self.padded and (T == 1 or n == 0): self.mask, self.causal = None, T > 1   # one query sees all; or plain causal
+        else:
+            i, j = torch.arange(T, device=dev)[:, None], torch.arange(n + T, device=dev)    # (T, 1), (n+T,)
+            m = (j <= n + i) & self.keep[:, None, :n + T] | (j == n + i)                 # (B, T, n+T); a pad query sees itself
+            self.mask, self.causal = m[:, None], False                                    # (B, 1, T, n+T)
+        self._T = T
+
+    def update(self, attn:nn.Module, # The attention layer calling
+               k:torch.Tensor, v:torch.Tensor): # The new keys and values (B, nh, T, hs)
+        "Store the new keys and values; return all of them so far, with the mask and causal flag for this chunk"
+        l, n, T = self.layer[attn], self.n, k.shape[2]
+        self.k[l, :, :, n:n + T], self.v[l, :, :, n:n + T] = k, v
+        return self.k[l, :, :, :n + T], self.v[l, :, :, :n + T], self.mask, self.causal
+
+    def end(self):
+        "Count the chunk's tokens as cached, once every layer has stored them"
+        self.n += self._T
+
+# %% ../nbs/03_architecture.ipynb #d9e3c37f
+def _check_pad_mask(pad_mask, idx):
+    "Refuse a pad mask that is not (B, T) bool, or whose padding is not on the left"
+    if pad_mask is None: return
+    if pad_mask.shape != idx.shape or pad_mask.dtype != torch.bool:
+        raise ValueError(f"pad_mask must be a bool tensor of the prompt's shape {tuple(idx.shape)}, got {pad_mask.dtype} {tuple(pad_mask.shape)}")
+    if not pad_mask[:, -1].all() or (pad_mask[:, 1:].long() < pad_mask[:, :-1].long()).any():
+        raise ValueError("pad_mask must pad on the left: False at the start of a row only, and every row's last token real")
+
+@patch
+def stream(self:GPT, idx:torch.Tensor, # Prompt token ids (B, T)
+           max_new_tokens:int, # Tokens to generate
+           temperature:float=1.0, # 0 means greedy
+           top_k:int|None=None, # Sample among the k most likely tokens only
+           top_p:float|None=None, # Sample from the nucleus of probability top_p only
+           generator:torch.Generator|None=None, # Random generator on the model's device
+           pad_mask:torch.Tensor|None=None # (B, T) bool, False at left padding of shorter prompts
+          ):
+    "Yield the next token ids (B, 1) one at a time, reusing every earlier token's keys and values"
+    _check_prompt(idx, max_new_tokens); _check_pad_mask(pad_mask, idx)
+    was_training, bs = self.training, self.config.block_size
+    self.eval()
+    try:
+        cache = KVCache(self, idx.shape[0]) if max_new_tokens else None
+        for step in range(max_new_tokens):
+            with torch.no_grad():
+                if step == 0 or cache.n == bs:                             # start, or the context is full: fill the window
+                    cache.reset()
+                    if pad_mask is not None and not pad_mask[:, -bs:].all(): cache.pad(pad_mask[:, -bs:])
+                    h = self.hidden_states(idx[:, -bs:], cache)            # prefill: (B, ≤bs, C)
+                else: h = self.hidden_states(idx[:, -1:], cache)           # decode: (B, 1, C)
+                nxt = sample_next(self.lm_head(h[:, -1]), temperature, top_k, top_p, generator)   # (B, 1)
+            idx = torch.cat([idx, nxt], dim=1)
+            if pad_mask is not None: pad_mask = torch.cat([pad_mask, torch.ones_like(nxt, dtype=torch.bool)], dim=1)
+            yield nxt
+    finally: self.train(was_training)
