@@ -118,7 +118,7 @@ class CausalSelfAttention(nn.Module):
         self.use_sdpa = True
 
     def forward(self, x:torch.Tensor, # Input (B, T, C)
-                cache:KVCache|None=None # Keys and values of earlier tokens, when generating (see the end of this notebook)
+                cache=None # A `KVCache` of earlier tokens' keys and values, when generating (see the end of this notebook)
                ) -> torch.Tensor:
         "Causal multi-head attention of `x` (B, T, C) to itself (and to the cached tokens), through fused SDPA"
         B, T, C = x.shape
@@ -232,7 +232,7 @@ class Block(nn.Module):
         self.ln1, self.attn = make_norm(config), CausalSelfAttention(config)
         self.ln2, self.mlp = make_norm(config), make_mlp(config)
     def forward(self, x:torch.Tensor, # The residual stream (B, T, C)
-                cache:KVCache|None=None # Keys and values of earlier tokens, when generating
+                cache=None # A `KVCache` of earlier tokens' keys and values, when generating
                ) -> torch.Tensor:
         "Pre-norm residual block: attention, then the MLP, each added to the residual stream"
         x = x + self.attn(self.ln1(x), cache)   # (B, T, C): positions exchange information
@@ -271,7 +271,7 @@ def init_weights(self:GPT,
 # %% ../nbs/03_architecture.ipynb #1abbeae6
 @patch
 def hidden_states(self:GPT, idx:torch.Tensor, # Token ids (B, T)
-                  cache:KVCache|None=None # When generating: the earlier tokens' keys and values, which this call extends
+                  cache=None # When generating: a `KVCache` of earlier tokens' keys and values, which this call extends
                  ) -> torch.Tensor:
     "The residual stream after the last block and the final norm, (B, T, n_embd)"
     if idx.ndim != 2: raise ValueError(f"idx must be a (B, T) tensor of token ids, got shape {tuple(idx.shape)}")
