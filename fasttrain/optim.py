@@ -199,20 +199,41 @@ class Lion(Optimizer):
         return loss
 
 # %% ../nbs/06_optimizers.ipynb #877f35b5
-def newton_schulz(G:torch.Tensor, # A matrix, (m, n)
+def newton_schulz(G:torch.Tensor, # A matrix (m, n), or a batch of matrices (..., m, n)
                   steps:int=5, # Newton–Schulz iterations
                   coeffs:tuple=(3.4445, -4.7750, 2.0315), # (a, b, c) of σ ↦ aσ + bσ³ + cσ⁵; (1.5, -0.5, 0) is the classical cubic
                   eps:float=1e-7 # Guards the normalisation of a zero matrix
                  ) -> torch.Tensor:
-    "Approximate the orthogonal polar factor UVᵀ of `G` = UΣVᵀ with matrix products only"
-    if G.ndim != 2: raise ValueError(f"newton_schulz needs a matrix, got a tensor of shape {tuple(G.shape)}")
+    "Approximate the orthogonal polar factor UVᵀ of `G` = UΣVᵀ (of each matrix of a batch) with matrix products only"
+    if G.ndim < 2: raise ValueError(f"newton_schulz needs a matrix or a batch of matrices, got a tensor of shape {tuple(G.shape)}")
     a, b, c = coeffs
-    X = G.T if G.shape[0] > G.shape[1] else G                   # (m, n) with m ≤ n: the Gram matrix is the small one
-    X = X / X.norm().clamp_min(eps)                              # ‖X‖₂ ≤ ‖X‖_F = 1
+    tall = G.shape[-2] > G.shape[-1]
+    X = G.mT if tall else G                                      # (..., m, n) with m ≤ n: the Gram matrix is the small one
+    X = X / X.norm(dim=(-2, -1), keepdim=True).clamp_min(eps)    # each ‖X‖₂ ≤ ‖X‖_F = 1
     for _ in range(steps):
-        A = X @ X.T                                              # (m, m)
+        A = X @ X.mT                                             # (..., m, m)
         X = a * X + (b * A + c * A @ A) @ X                      # σ ↦ aσ + bσ³ + cσ⁵
-    return X.T if G.shape[0] > G.shape[1] else X
+    return X.mT if tall else X
+
+# %% ../nbs/06_optimizers.ipynb #ca5597f9
+_NS_DTYPES = {'bf16': torch.bfloat16, 'fp32': torch.float32}
+
+def _muon_update(ps, grads, states, lr, mu, nesterov, ns_steps, weight_decay, ns_dtype=None):
+    "Muon's update of the matrices `ps` in place: momentum for all at once, one batched Newton–Schulz per shape"
+    for s, p in zip(states, ps):
+        if 'momentum_buffer' not in s: s['momentum_buffer'] = torch.zeros_like(p)
+    bufs = [s['momentum_buffer'] for s in states]
+    torch._foreach_lerp_(bufs, grads, 1 - mu)                                   # B = μB + (1-μ)G
+    us = torch._foreach_lerp(grads, bufs, mu) if nesterov else bufs             # (1-μ)G + μB
+    if weight_decay: torch._foreach_mul_(ps, 1 - lr * weight_decay)             # θ ← (1-ηλ)θ
+    shapes = {}
+    for p, u in zip(ps, us): shapes.setdefault(tuple(p.shape), []).append((p, u))
+    for shape, pus in shapes.items():
+        U = torch.stack([u.reshape(shape[0], -1) for _, u in pus])               # (k, m, n): every matrix of this shape
+        dt = _NS_DTYPES[ns_dtype] if ns_dtype else torch.bfloat16 if U.device.type == 'cuda' else U.dtype
+        O = newton_schulz(U.to(dt), ns_steps).to(U.dtype)                        # (k, m, n), σ ≈ 1
+        scale = 0.2 * math.sqrt(max(U.shape[-2:]))                               # AdamW-sized RMS
+        torch._foreach_add_([p for p, _ in pus], [o.view(shape) for o in O.unbind(0)], alpha=-lr * scale)
 
 # %% ../nbs/06_optimizers.ipynb #b7a5e3c4
 class Muon(Optimizer):
@@ -225,11 +246,13 @@ class Muon(Optimizer):
                  weight_decay:float=0., # Decoupled decay λ, for both kinds of group
                  betas:tuple=(0.9, 0.95), # AdamW's (β1, β2) for the other groups
                  eps:float=1e-8, # AdamW's ε
-                 use_muon:bool=True # Flag of the groups that do not set it
+                 use_muon:bool=True, # Flag of the groups that do not set it
+                 ns_dtype:str|None=None # 'bf16' or 'fp32' for the Newton–Schulz products; None: bf16 on CUDA, fp32 elsewhere
                 ):
         lr, momentum, weight_decay = _check_hyper('lr', lr), _check_hyper('momentum', momentum, 0., 1.), _check_hyper('weight_decay', weight_decay)
         super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, ns_steps=ns_steps, weight_decay=weight_decay,
-                                      betas=_check_betas(betas), eps=_check_hyper('eps', eps), use_muon=use_muon))
+                                      betas=_check_betas(betas), eps=_check_hyper('eps', eps), use_muon=use_muon,
+                                      ns_dtype=ns_dtype))
 
     def add_param_group(self, param_group:dict):
         "Add a group, as `Optimizer.add_param_group` does (and `__init__` for every group), refusing non-matrices under Muon"
@@ -237,6 +260,8 @@ class Muon(Optimizer):
         g = self.param_groups[-1]
         if not (isinstance(g['ns_steps'], (int, np.integer)) and not isinstance(g['ns_steps'], bool) and g['ns_steps'] >= 1):
             self.param_groups.pop(); raise ValueError(f"ns_steps must be an integer >= 1, got {g['ns_steps']!r}")
+        if g['ns_dtype'] not in (None, 'bf16', 'fp32'):
+            self.param_groups.pop(); raise ValueError(f"ns_dtype must be 'bf16', 'fp32' or None, got {g['ns_dtype']!r}")
         bad = [tuple(p.shape) for p in g['params'] if g['use_muon'] and p.ndim < 2]
         if bad:
             self.param_groups.pop()
@@ -252,14 +277,7 @@ class Muon(Optimizer):
             if not ps: continue
             if not g['use_muon']:
                 _adam_update(ps, grads, states, g['lr'], g['betas'], g['eps'], g['weight_decay'], True); continue
-            mu, lr = g['momentum'], g['lr']
-            for p, gr, s in zip(ps, grads, states):
-                if 'momentum_buffer' not in s: s['momentum_buffer'] = torch.zeros_like(p)
-                buf = s['momentum_buffer']; buf.lerp_(gr, 1 - mu)                      # B = μB + (1-μ)G
-                u = gr.lerp(buf, mu) if g['nesterov'] else buf                         # (1-μ)G + μB
-                o = newton_schulz(u.reshape(len(u), -1), g['ns_steps'])               # (m, n), σ ≈ 1
-                p.mul_(1 - lr * g['weight_decay'])
-                p.add_(o.view_as(p), alpha=-lr * 0.2 * math.sqrt(max(o.shape)))
+            _muon_update(ps, grads, states, g['lr'], g['momentum'], g['nesterov'], g['ns_steps'], g['weight_decay'], g['ns_dtype'])
         return loss
 
 # %% ../nbs/06_optimizers.ipynb #e74d40ae
