@@ -17,18 +17,22 @@ Every timing is the best of `--rounds`, the contenders alternating, so that a bu
 import argparse, os, random, subprocess, sys, tempfile, time
 from pathlib import Path
 
+# Linux only: VmHWM is the peak RSS of this process's memory since exec (ru_maxrss would include the parent's, inherited
+# through fork), and writing 5 to clear_refs resets it to the current RSS, so the peak is that of the encoding alone.
 CHILD = r'''
-import resource, sys
+import sys
 from fasttrain.tokenizer import gpt2_tokenizer
+def status(key): return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith(key))
 kind, path = sys.argv[1], sys.argv[2]
 tok = gpt2_tokenizer(fast=kind != 'scratch')
 tok.encode('warm up the imports')
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open('/proc/self/clear_refs', 'w') as f: f.write('5')
+base = status('VmRSS:')
 if kind == 'whole':
     n = len(tok.encode(open(path, encoding='utf-8').read()))
 else:
     with open(path, encoding='utf-8') as f: n = sum(1 for _ in tok.encode_iterable(f))
-print(n, base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(n, base, status('VmHWM:'))
 '''
 
 def best(f, rounds):
@@ -42,25 +46,35 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--rounds', type=int, default=3, help='timings per contender; the best is reported')
     ap.add_argument('--mb', type=int, default=32, help='size of the generated file for the memory test, in MB')
+    ap.add_argument('--parts', default='train,encode,memory', help='comma-separated parts to run')
     a = ap.parse_args()
-    import tiktoken
-    from tiktoken.load import data_gym_to_mergeable_bpe_ranks
-    from tiktoken_ext.openai_public import r50k_pat_str
+    parts = set(a.parts.split(','))
+    import tiktoken, tokenizers
     from fasttrain.data import get_tinyshakespeare
-    from fasttrain.tokenizer import (ENDOFTEXT, BPETokenizer, get_gpt2_files, gpt2_tokenizer, read_gpt2, train_bpe,
-                                     train_bpe_hf)
     text = get_tinyshakespeare(progress=False)
-    print(f"python {sys.version.split()[0]}, tiktoken {tiktoken.__version__}, {os.cpu_count()} CPUs (os.cpu_count)")
+    print(f"python {sys.version.split()[0]}, tiktoken {tiktoken.__version__}, tokenizers {tokenizers.__version__}, {os.cpu_count()} CPUs")
+    if 'train' in parts: training(a.rounds, text)
+    if 'encode' in parts: encoding(a.rounds, text)
+    if 'memory' in parts: memory(a.mb, text)
 
-    print("\n== training (seconds, best of %d)" % a.rounds)
+def training(rounds, text):
+    "Seconds to train each vocabulary from scratch and with Hugging Face tokenizers, best of `rounds`"
+    from fasttrain.tokenizer import train_bpe, train_bpe_hf
+    print("\n== training (seconds, best of %d)" % rounds)
     for name, src, V in (('130 KB English', text[:130_000], 500), ('Tiny Shakespeare', text, 1024), ('Tiny Shakespeare', text, 8192)):
-        t_ours, tok = best(lambda: train_bpe(src, V), a.rounds)
-        t_hf, hf = best(lambda: train_bpe_hf(src, V, progress=False), a.rounds)
+        t_ours, tok = best(lambda: train_bpe(src, V), rounds)
+        t_hf, hf = best(lambda: train_bpe_hf(src, V, progress=False), rounds)
         same = next((k for k, (x, y) in enumerate(zip(tok.merges, hf.merges)) if x != y), len(tok.merges))
         print(f"{name:>17} ({len(src.encode()):>9,} bytes), vocab {V:>5}: from scratch {t_ours:6.2f} s | "
               f"HF tokenizers {t_hf:6.2f} s | ratio {t_ours / t_hf:5.2f} | merges equal up to the first tie at {same}")
 
-    print("\n== encoding all of Tiny Shakespeare with GPT-2's vocabulary (MB/s, best of %d)" % a.rounds)
+def encoding(rounds, text):
+    "MB/s of each encoder on `text`, best of `rounds`, alternating"
+    import tiktoken
+    from tiktoken.load import data_gym_to_mergeable_bpe_ranks
+    from tiktoken_ext.openai_public import r50k_pat_str
+    from fasttrain.tokenizer import ENDOFTEXT, BPETokenizer, get_gpt2_files, gpt2_tokenizer, read_gpt2
+    print("\n== encoding all of Tiny Shakespeare with GPT-2's vocabulary (MB/s, best of %d)" % rounds)
     d = get_gpt2_files()
     os.environ['TIKTOKEN_CACHE_DIR'] = ''
     ref = tiktoken.Encoding('gpt2', pat_str=r50k_pat_str, explicit_n_vocab=50257, special_tokens={ENDOFTEXT: 50256},
@@ -73,20 +87,24 @@ def main():
                   'tiktoken Encoding.encode': lambda: ref.encode(text, allowed_special='all')}
     times = {k: [] for k in contenders}
     ids = {}
-    for _ in range(a.rounds):
+    for _ in range(rounds):
         for k, f in contenders.items():
             t = time.perf_counter(); ids[k] = f(); times[k].append(time.perf_counter() - t)
     assert all(v == ids['tiktoken Encoding.encode'] for v in ids.values()), "the encoders disagree"
     rate = {k: mb / min(v) for k, v in times.items()}
     for k, r in rate.items(): print(f"{k:>30}: {r:7.2f} MB/s   {r / rate['tiktoken Encoding.encode']:5.2f}x tiktoken")
 
-    print(f"\n== memory: a generated file of {a.mb} MB (peak RSS above the process's baseline, in MB)")
+
+def memory(mb, text):
+    "Peak RSS above baseline of child processes that encode a generated file of `mb` MB"
+    from fasttrain.tokenizer import ENDOFTEXT
+    print(f"\n== memory: a generated file of {mb} MB (peak RSS above the process's baseline, in MB)")
     lines, rng = text.splitlines(keepends=True), random.Random(0)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp)/'gen.txt'
         with open(path, 'w', encoding='utf-8') as f:
             n = 0
-            while n < a.mb * 2**20:
+            while n < mb * 2**20:
                 chunk = ''.join(rng.choice(lines) for _ in range(2000)) + ENDOFTEXT
                 f.write(chunk); n += len(chunk.encode())
         size = path.stat().st_size / 2**20

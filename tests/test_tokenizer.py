@@ -96,3 +96,12 @@ def test_import_is_light():
     code = 'import sys, fasttrain.tokenizer; print(sorted(m for m in ("torch", "fastai", "tiktoken", "tokenizers") if m in sys.modules))'
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and r.stdout.strip() == '[]', r.stdout + r.stderr
+
+def test_constants():
+    "The download address is GPT-2's, and GPT2_PATTERN splits like tiktoken's faster pattern for the gpt2 encoding"
+    import regex
+    from tiktoken_ext.openai_public import r50k_pat_str
+    from fasttrain.tokenizer import GPT2_PATTERN, GPT2_URL
+    assert GPT2_URL == 'https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/'
+    s = "I'll pay 1,000 dollars!  \n\n\t x   y 中文 🤖 'S"
+    assert regex.findall(GPT2_PATTERN, s) == regex.findall(r50k_pat_str, s)
