@@ -145,9 +145,11 @@ class CharTokenizer:
         self.chars, self.stoi = chars, {c: i for i, c in enumerate(chars)}
 
     @property
-    def vocab_size(self) -> int:
-        "The number of distinct characters, which is the number of token ids"
-        return len(self.chars)
+    def vocab_size(self) -> int: "Number of characters"; return len(self.chars)
+    @property
+    def special_tokens(self) -> dict: "Special-token string → id: none for characters"; return {}
+    @property
+    def eot_id(self) -> None: "Id of `<|endoftext|>`: none for characters"; return None
     def __len__(self): return len(self.chars)
     def __eq__(self, other): return isinstance(other, CharTokenizer) and self.chars == other.chars
     def __repr__(self): return f"CharTokenizer(vocab_size={self.vocab_size})"
@@ -171,12 +173,35 @@ def decode(self:CharTokenizer, ids) -> str:
     if bad: raise ValueError(f"Token ids must be integers in [0, {self.vocab_size}), got {bad[:5]}")
     return ''.join(self.chars[i] for i in ids)
 
+@patch
+def decode_bytes(self:CharTokenizer, ids) -> bytes:
+    "The UTF-8 bytes of `decode(ids)`"
+    return self.decode(ids).encode('utf-8')
+
+@patch
+def encode_batch(self:CharTokenizer, texts) -> list[list[int]]:
+    "`encode` of each text"
+    return [self.encode(t) for t in texts]
+
 # %% ../nbs/01_data.ipynb #f6dd88a2
+_CHAR_FORMAT = 'fasttrain.CharTokenizer'
+
+@patch
+def to_dict(self:CharTokenizer) -> dict:
+    "The vocabulary as plain JSON data, with a 'format' field"
+    return {'format': _CHAR_FORMAT, 'version': 1, 'chars': ''.join(self.chars)}
+
+@patch(cls_method=True)
+def from_dict(cls:CharTokenizer, d:dict) -> CharTokenizer:
+    "The `CharTokenizer` that `to_dict` described"
+    if not isinstance(d, dict) or d.get('format') != _CHAR_FORMAT or not isinstance(d.get('chars'), str):
+        raise ValueError(f"not a CharTokenizer (no 'format': '{_CHAR_FORMAT}' with a 'chars' string)")
+    return cls(chars=list(d['chars']))
+
 @patch
 def save(self:CharTokenizer, path):
     "Save the vocabulary as JSON to `path`, atomically"
-    with atomic_write(path, 'w', encoding='utf-8') as f:
-        json.dump({'format': 'fasttrain.CharTokenizer', 'version': 1, 'chars': ''.join(self.chars)}, f)
+    with atomic_write(path, 'w', encoding='utf-8') as f: json.dump(self.to_dict(), f)
 
 @patch(cls_method=True)
 def load(cls:CharTokenizer, path) -> CharTokenizer:
@@ -185,9 +210,8 @@ def load(cls:CharTokenizer, path) -> CharTokenizer:
     if not path.is_file(): raise FileNotFoundError(f"No tokenizer file at {path}")
     try: d = json.loads(path.read_text(encoding='utf-8'))
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{path} is not a CharTokenizer file: {e}") from None
-    if not isinstance(d, dict) or d.get('format') != 'fasttrain.CharTokenizer' or not isinstance(d.get('chars'), str):
-        raise ValueError(f"{path} is not a CharTokenizer file (no 'format': 'fasttrain.CharTokenizer' with a 'chars' string)")
-    return cls(chars=list(d['chars']))
+    try: return cls.from_dict(d)
+    except ValueError as e: raise ValueError(f"{path} is not a CharTokenizer file: {e}") from None
 
 # %% ../nbs/01_data.ipynb #b087f8f7
 def _check_tokens(data):
