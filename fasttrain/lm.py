@@ -476,11 +476,11 @@ def wandb_log(project:str='fasttrain', # The W&B project, when this callback sta
         "fastai's `WandbCallback` with the step as x-axis, logging per-step values at each evaluation (no sync per step)"
         def __init__(self): super().__init__(log=None, log_preds=False, log_model=False); self.started = False
         def before_fit(self):
-            "Start a W&B run if there is none, then fastai's set-up"
+            "Start a W&B run if there is none (fastai's own set-up, which gathers the learner's arguments, is left out)"
             if wandb.run is None:
                 if log_dir is not None: Path(log_dir).mkdir(parents=True, exist_ok=True)
                 wandb.init(project=project, dir=None if log_dir is None else str(log_dir), config=config); self.started = True
-            super().before_fit(); self._taken = 0
+            self.run, self._taken = not hasattr(self.learn, 'lr_finder'), 0
         def before_batch(self):
             "Nothing per batch"
         def after_batch(self):
