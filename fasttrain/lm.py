@@ -302,7 +302,8 @@ class StepStats(Callback):
 def flush(self:StepStats):
     "Copy the buffered steps to the host in one transfer, as rows of `rows`"
     if not self._buf: return
-    vals = torch.stack([torch.stack((l, n)) for _, _, l, n in self._buf]).cpu().tolist()   # (steps, 2): one read
+    local = lambda t: t.full_tensor() if hasattr(t, 'full_tensor') else t   # FSDP2's norms are DTensors (notebook 11)
+    vals = torch.stack([torch.stack((local(l), local(n))) for _, _, l, n in self._buf]).cpu().tolist()   # (steps, 2): one read
     self.rows += [dict(step=s, loss=v[0], lr=lr, grad_norm=v[1]) for (s, lr, _, _), v in zip(self._buf, vals)]
     self._buf = []
 

@@ -77,7 +77,7 @@ def test_a_locked_run_is_refused(finished, data, tmp_path):
 def test_two_runs_started_apart(data, tmp_path):
     "Two `fasttrain train` on one --out, the second started while the first trains: the second is refused with the first's pid"
     out = tmp_path/'run'
-    first = subprocess.Popen(CLI + [str(a) for a in _with(TINY, steps=100000)] + ['--data', str(data), '--out', str(out)],
+    first = subprocess.Popen(CLI + ['train'] + [str(a) for a in _with(TINY, steps=100000)] + ['--data', str(data), '--out', str(out)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
     try:
         t0 = time.time()
