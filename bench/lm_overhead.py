@@ -18,7 +18,7 @@ def main(argv=None):
     ap.add_argument('--no-bar', action='store_true', help="drop the learner's progress bar")
     a = ap.parse_args(argv)
     import torch
-    from fasttrain.lm import bench_overhead
+    from fasttrain.cli import bench_overhead
     from fasttrain.core import env_report
     torch.set_num_threads(a.threads)
     env = env_report()

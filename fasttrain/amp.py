@@ -17,11 +17,11 @@ from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import to_float
-from .core import _available
+from .core import device_available, sync
 
 # %% auto #0
-__all__ = ['float_dtypes', 'float_format', 'float_formats', 'activation_dtypes', 'param_dtypes', 'DynamicLossScaler',
-           'amp_dtypes', 'check_amp', 'AMP', 'bench_precision']
+__all__ = ['float_dtypes', 'float_format', 'float_formats', 'as_dtype', 'dtype_name', 'activation_dtypes', 'param_dtypes',
+           'DynamicLossScaler', 'amp_dtypes', 'check_amp', 'resolve_dtype', 'AMP', 'bench_precision']
 
 # %% ../nbs/08_mixed_precision.ipynb #c5b3e155
 def float_dtypes() -> dict:
@@ -44,6 +44,21 @@ def float_formats(dtypes:dict|None=None # Short name -> dtype; defaults to `floa
                  ) -> pd.DataFrame:
     "A table of `float_format` for each dtype"
     return pd.DataFrame.from_dict({n: float_format(dt) for n, dt in (dtypes or float_dtypes()).items()}, orient='index')
+
+# %% ../nbs/08_mixed_precision.ipynb #920dd5cd
+def as_dtype(dtype # A torch float dtype, a short name of `float_dtypes` ('bf16', ...) or torch's name ('bfloat16', 'half', ...)
+            ) -> torch.dtype:
+    "The torch dtype that `dtype` names; a ValueError naming `dtype` when it is not one of `float_dtypes()`"
+    known = float_dtypes()
+    dt = known.get(dtype.strip().lower(), getattr(torch, dtype.strip().lower(), None)) if isinstance(dtype, str) else dtype
+    if dt not in known.values(): raise ValueError(f"Unknown float dtype {dtype!r}; expected one of {', '.join(known)}, or torch's name of one")
+    return dt
+
+def dtype_name(dtype # Anything `as_dtype` takes
+              ) -> str:
+    "The short name ('fp32', 'bf16', 'fp16', ...) of a float dtype"
+    dt = as_dtype(dtype)
+    return next(k for k, v in float_dtypes().items() if v == dt)
 
 # %% ../nbs/08_mixed_precision.ipynb #dac227d6
 def activation_dtypes(model:nn.Module, # The model to trace
@@ -166,13 +181,11 @@ def load_state_dict(self:DynamicLossScaler, sd:dict):
     self.found_inf = None
 
 # %% ../nbs/08_mixed_precision.ipynb #00cf54dd
-_AMP_NAMES = {'fp16': torch.float16, 'float16': torch.float16, 'half': torch.float16, 'bf16': torch.bfloat16, 'bfloat16': torch.bfloat16}
-_SHORT = {torch.float16: 'fp16', torch.bfloat16: 'bf16'}
-
 def _as_amp_dtype(dtype) -> torch.dtype:
     "`torch.float16`/`torch.bfloat16` from a dtype or a name ('fp16', 'bf16', ...), else a ValueError naming `dtype`"
-    dt = _AMP_NAMES.get(dtype.lower()) if isinstance(dtype, str) else dtype
-    if dt not in _SHORT: raise ValueError(f"Mixed precision dtype must be 'fp16' or 'bf16' (or torch.float16/torch.bfloat16), got {dtype!r}")
+    try: dt = as_dtype(dtype)
+    except ValueError: dt = None
+    if dt not in (torch.float16, torch.bfloat16): raise ValueError(f"Mixed precision dtype must be 'fp16' or 'bf16' (or torch.float16/torch.bfloat16), got {dtype!r}")
     return dt
 
 def _autocast_works(device_type:str, dtype:torch.dtype) -> bool:
@@ -197,7 +210,7 @@ def amp_dtypes(device # A `torch.device` or name: 'cuda', 'cpu', 'mps', 'xla'
               ) -> list:
     "The 16-bit dtypes `AMP` can train with on `device`, as this machine's torch reports them"
     dev = torch.device(device)
-    if not _available(dev.type): return []   # (MPS autocast, for one, does not switch itself off on a machine without MPS)
+    if not device_available(dev.type): return []   # (MPS autocast, for one, does not switch itself off on a machine without MPS)
     ok = [dt for dt in _AMP_CANDIDATES.get(dev.type, ()) if _autocast_works(dev.type, dt)]
     if dev.type == 'cuda' and torch.bfloat16 in ok and not _cuda_native_bf16(dev): ok.remove(torch.bfloat16)
     return ok
@@ -212,9 +225,24 @@ def check_amp(device, # Where the model lives
     why = {('cuda', torch.bfloat16): 'this GPU has no native bfloat16 (compute capability 8.0+ has it); use dtype="fp16"',
            ('cpu', torch.float16): "this torch's CPU autocast does not accept float16; use dtype='bf16'",
            ('xla', torch.float16): "fasttrain trains in bf16 on XLA devices (TPUs compute in bf16); use dtype='bf16'"}
-    reason = why.get((dev.type, dt), "torch's autocast does not support it here") if _available(dev.type) else f"this machine has no {dev.type} device"
-    raise ValueError(f"{_SHORT[dt]} mixed precision is not supported on device '{dev}': {reason}. "
-                     f"Supported there: {[_SHORT[d] for d in ok] or 'none'}")
+    reason = why.get((dev.type, dt), "torch's autocast does not support it here") if device_available(dev.type) else f"this machine has no {dev.type} device"
+    raise ValueError(f"{dtype_name(dt)} mixed precision is not supported on device '{dev}': {reason}. "
+                     f"Supported there: {[dtype_name(d) for d in ok] or 'none'}")
+
+# %% ../nbs/08_mixed_precision.ipynb #9c40baf9
+def resolve_dtype(dtype, # 'auto', 'fp32', 'bf16' or 'fp16' (a torch dtype, or any name `as_dtype` takes)
+                  device # Where the model trains
+                 ) -> torch.dtype|None:
+    "The 16-bit dtype `AMP` trains in on `device`, or `None` for fp32; 'auto' picks bf16 where the device computes it natively"
+    dev = torch.device(device)
+    ok = [torch.float32] + amp_dtypes(dev)
+    if isinstance(dtype, str) and dtype.strip().lower() == 'auto': return torch.bfloat16 if dev.type in ('cuda', 'xla') and torch.bfloat16 in ok else None
+    try: dt = torch.float32 if dtype is None else as_dtype('fp8_e4m3' if dtype == 'fp8' else dtype)
+    except ValueError: raise ValueError(f"dtype must be 'auto', 'fp32', 'bf16' or 'fp16', got {dtype!r}") from None
+    if dt not in ok:
+        raise ValueError(f"dtype {dtype if isinstance(dtype, str) else dtype_name(dt)} is not supported for training on device '{dev}'; "
+                         f"supported there: {', '.join(dtype_name(d) for d in ok)}")
+    return None if dt == torch.float32 else dt
 
 # %% ../nbs/08_mixed_precision.ipynb #e1d5bcb1
 class AMP(Callback):
@@ -280,12 +308,12 @@ def after_step(self:AMP):
 @patch
 def state_dict(self:AMP) -> dict:
     "What a checkpoint must keep to resume: the dtype, the scaler's state and the count of skipped steps"
-    return {'dtype': _SHORT[self.dtype], 'scaler': self.scaler.state_dict() if self.scaler else None, 'n_skipped': self.n_skipped}
+    return {'dtype': dtype_name(self.dtype), 'scaler': self.scaler.state_dict() if self.scaler else None, 'n_skipped': self.n_skipped}
 
 @patch
 def load_state_dict(self:AMP, sd:dict):
     "Restore a state saved by `AMP.state_dict` (before `fit`, to resume)"
-    if sd['dtype'] != _SHORT[self.dtype]: raise ValueError(f"Checkpoint trained in {sd['dtype']}, but this AMP uses {_SHORT[self.dtype]}")
+    if sd['dtype'] != dtype_name(self.dtype): raise ValueError(f"Checkpoint trained in {sd['dtype']}, but this AMP uses {dtype_name(self.dtype)}")
     if (sd['scaler'] is None) != (self.scaler is None):
         raise ValueError(f"Checkpoint {'has' if sd['scaler'] else 'has no'} loss-scaler state, but this AMP {'has no' if self.scaler is None else 'has a'} scaler")
     if self.scaler is not None: self.scaler.load_state_dict(sd['scaler'])
@@ -300,25 +328,21 @@ def to_amp(self:Learner, dtype='bf16', **kwargs):
     return self.add_cb(AMP(dtype, **kwargs))
 
 # %% ../nbs/08_mixed_precision.ipynb #4c3144ae
-def _sync(dev:torch.device):
-    if dev.type == 'cuda': torch.cuda.synchronize(dev)
-    elif dev.type == 'mps': torch.mps.synchronize()
-
 def _bench_one(make_model, make_batch, loss_func, mode, steps, warmup, dev, lr):
     "Mean step time (ms), peak memory (MiB or None) and final loss of one precision mode"
     model = make_model().to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=lr)
-    dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(mode)
+    dtype = as_dtype(mode) if mode in ('bf16', 'fp16') else None
     scaler = DynamicLossScaler() if mode == 'fp16' else None
     if dev.type == 'cuda': torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats(dev)
     for i in range(warmup + steps):
-        if i == warmup: _sync(dev); t0 = time.perf_counter()
+        if i == warmup: sync(dev); t0 = time.perf_counter()
         xb, yb = make_batch()
         with torch.autocast(dev.type, dtype=dtype or torch.float32, enabled=dtype is not None): loss = loss_func(model(xb), yb)
         if scaler is None: loss.backward(); opt.step()
         else: scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
         opt.zero_grad(set_to_none=True)
-    _sync(dev)
+    sync(dev)
     ms = (time.perf_counter() - t0) / steps * 1e3
     mem = torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == 'cuda' else None
     return ms, mem, loss.item()
@@ -339,7 +363,7 @@ def bench_precision(make_model, # () -> a fresh model (moved to `device` here)
     for mode in modes:
         if mode not in ('fp32', 'tf32', 'bf16', 'fp16'): raise ValueError(f"Unknown precision mode {mode!r}; expected fp32, tf32, bf16 or fp16")
         if mode == 'tf32' and dev.type != 'cuda': continue   # TF32 is a CUDA tensor-core mode
-        if mode in ('bf16', 'fp16') and _AMP_NAMES[mode] not in amp_dtypes(dev): continue   # e.g. bf16 on a T4
+        if mode in ('bf16', 'fp16') and as_dtype(mode) not in amp_dtypes(dev): continue   # e.g. bf16 on a T4
         old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = mode == 'tf32'
         try: rows[mode] = _bench_one(make_model, make_batch, loss_func, mode, steps, warmup, dev, lr)

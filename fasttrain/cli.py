@@ -10,12 +10,14 @@ import argparse, json, os, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CLIError', 'make_parser', 'train', 'sample', 'bench', 'main']
+__all__ = ['CLIError', 'make_parser', 'train', 'sample', 'bench_overhead', 'bench', 'main']
 
 # %% ../nbs/10_cli.ipynb #24009212
 _PRESETS = ('tiny', 'tiny-modern', 'gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl')   # = fasttrain.models.GPT_PRESETS (tested)
 _DTYPES = ('auto', 'fp32', 'bf16', 'fp16', 'fp8')   # fp8 is a float format (notebook 08) that no device trains in
-_RUN_FILES = ('config.json', 'tokenizer.json', 'metrics.csv', 'loss.png', 'samples.txt', 'checkpoints')   # what a run writes
+# The settings of a run: a resume takes them from the run's record unless given, and refuses a change without --allow-changes
+_SETTINGS = dict(preset='tiny', n_layer=None, n_head=None, n_embd=None, block_size=None, data=None, steps=2000, bs=32, lr=None,
+                 opt='adamw', seed=0, device=None, dtype='auto', compile=False, eval_every=200)
 
 # %% ../nbs/10_cli.ipynb #6a0d57d6
 class CLIError(Exception):
@@ -35,29 +37,34 @@ class _Parser(argparse.ArgumentParser):
 
 # %% ../nbs/10_cli.ipynb #456a816d
 def _train_parser(p:argparse.ArgumentParser):
+    "The options of `fasttrain train`; the run's settings default to `None` here, and get `_SETTINGS` or the run's record later"
+    d = _SETTINGS
     m = p.add_argument_group('model')
-    m.add_argument('--preset', default='tiny', metavar='NAME', help=f"GPT shape: {', '.join(_PRESETS)} (default: %(default)s)")
+    m.add_argument('--preset', metavar='NAME', help=f"GPT shape: {', '.join(_PRESETS)} (default: {d['preset']})")
     for k, what in (('n-layer', 'blocks'), ('n-head', 'attention heads'), ('n-embd', 'width of the residual stream'),
                     ('block-size', 'context length in tokens')):
         m.add_argument(f'--{k}', type=int, metavar='N', help=f"{what} (default: the preset's)")
     t = p.add_argument_group('training')
     t.add_argument('--data', metavar='PATH', help='a UTF-8 text file (default: Tiny Shakespeare, from $FASTTRAIN_DATA or downloaded once)')
-    t.add_argument('--steps', type=int, default=2000, metavar='N', help='optimizer steps of the whole run (default: %(default)s)')
-    t.add_argument('--bs', type=int, default=32, metavar='N', help='windows per batch (default: %(default)s)')
+    t.add_argument('--steps', type=int, metavar='N', help=f"optimizer steps of the whole run (default: {d['steps']})")
+    t.add_argument('--bs', type=int, metavar='N', help=f"windows per batch (default: {d['bs']})")
     t.add_argument('--lr', type=float, metavar='LR', help="peak learning rate (default: lm_learner's)")
-    t.add_argument('--opt', default='adamw', metavar='OPT', help='adamw, or muon for the hidden matrices and AdamW for the rest (default: %(default)s)')
-    t.add_argument('--seed', type=int, default=0, metavar='N', help='seed of the initial weights, batches and samples (default: %(default)s)')
+    t.add_argument('--opt', metavar='OPT', help=f"adamw, or muon for the hidden matrices and AdamW for the rest (default: {d['opt']})")
+    t.add_argument('--seed', type=int, metavar='N', help=f"seed of the initial weights, batches and samples (default: {d['seed']})")
     t.add_argument('--device', metavar='DEV', help='cpu, cuda, cuda:N, mps or xla (default: the first present of cuda, mps, xla, cpu)')
-    t.add_argument('--dtype', default='auto', metavar='DT', help='auto, fp32, bf16 or fp16 (default: auto = bf16 where the device computes it natively, else fp32)')
-    t.add_argument('--compile', action='store_true', help='compile the model with torch.compile (slow to start; no reliable gain measured on CPU, notebook 11)')
+    t.add_argument('--dtype', metavar='DT', help='auto, fp32, bf16 or fp16 (default: auto = bf16 where the device computes it natively, else fp32)')
+    t.add_argument('--compile', action='store_true', default=None, help='compile the model with torch.compile (slow to start; no reliable gain measured on CPU, notebook 11)')
     o = p.add_argument_group('output')
-    o.add_argument('--out', required=True, metavar='DIR', help='directory of the run: config, tokenizer, metrics, loss curve, samples, checkpoints')
-    o.add_argument('--resume', nargs='?', const='', metavar='CKPT', help='continue from the newest checkpoint in DIR, or from CKPT (a file or directory)')
-    o.add_argument('--eval-every', type=int, default=200, metavar='N', help='steps between evaluations, metrics rows and samples (default: %(default)s)')
+    o.add_argument('--out', required=True, metavar='DIR', help='directory of the run: config, history, tokenizer, metrics, loss curve, samples, checkpoints')
+    o.add_argument('--resume', nargs='?', const='', metavar='CKPT', help="continue from the newest checkpoint in DIR, or from CKPT (a file or directory), with the run's settings")
+    o.add_argument('--allow-changes', action='store_true', help="with --resume: continue with settings other than the run's (recorded in its history)")
+    o.add_argument('--eval-every', type=int, metavar='N', help=f"steps between evaluations, metrics rows and samples (default: {d['eval_every']})")
     o.add_argument('--save-every', type=int, default=200, metavar='N', help='steps between checkpoints (default: %(default)s)')
     o.add_argument('--keep', type=int, default=3, metavar='N', help='checkpoints to keep (default: %(default)s)')
     o.add_argument('--prompt', help="prompt of the samples (default: a newline, or the text's first character if it has none)")
     o.add_argument('--sample-tokens', type=int, default=200, metavar='N', help='tokens per sample, 0 for none (default: %(default)s)')
+    o.add_argument('--log', choices=('tensorboard', 'wandb'), help="also log to an experiment tracker (TensorBoard's files go to DIR/tb; W&B's to DIR/wandb)")
+    o.add_argument('--heartbeat', type=float, default=30., metavar='S', help='seconds between progress lines when the output is not a terminal (default: %(default)s)')
 
 # %% ../nbs/10_cli.ipynb #d36fef50
 def _sample_parser(p:argparse.ArgumentParser):
@@ -95,7 +102,9 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/10_cli.ipynb #fe216509
-def _flag(k:str) -> str: return '--' + k.replace('_', '-')
+def _flag(k:str) -> str:
+    "The option's name of the attribute `k`"
+    return '--' + k.replace('_', '-')
 
 def _check_ints(a, positive=(), non_negative=()):
     "Raise `CLIError` unless each named option of `a` (when given) is an integer > 0, or ≥ 0"
@@ -110,9 +119,9 @@ def _check_train_args(a):
     _check_ints(a, positive=('steps', 'bs', 'eval_every', 'save_every', 'keep', 'n_layer', 'n_head', 'n_embd', 'block_size'),
                 non_negative=('sample_tokens',))
     if a.lr is not None and not 0 < a.lr < float('inf'): raise CLIError(f"--lr must be a positive finite number, got {a.lr}")   # nan fails too
-    if a.preset not in _PRESETS: raise CLIError(f"unknown --preset {a.preset!r}; choose from {', '.join(_PRESETS)}")
-    if a.opt not in ('adamw', 'muon'): raise CLIError(f"unknown --opt {a.opt!r}; choose from adamw, muon")
-    if a.dtype not in _DTYPES: raise CLIError(f"unknown --dtype {a.dtype!r}; choose from auto, fp32, bf16, fp16")
+    if a.preset is not None and a.preset not in _PRESETS: raise CLIError(f"unknown --preset {a.preset!r}; choose from {', '.join(_PRESETS)}")
+    if a.opt is not None and a.opt not in ('adamw', 'muon'): raise CLIError(f"unknown --opt {a.opt!r}; choose from adamw, muon")
+    if a.dtype is not None and a.dtype not in _DTYPES: raise CLIError(f"unknown --dtype {a.dtype!r}; choose from auto, fp32, bf16, fp16")
     if a.prompt == '': raise CLIError("--prompt must hold at least one character")
 
 # %% ../nbs/10_cli.ipynb #99448e82
@@ -128,34 +137,71 @@ def _read_text(path) -> str:
         raise CLIError(f"--data {p} is not UTF-8 text: byte 0x{b[e.start]:02x} at offset {e.start} can't be decoded") from e
 
 # %% ../nbs/10_cli.ipynb #65b7631f
-def _check_out(a) -> Path:
-    "`--out` as a `Path`, or a `CLIError` if it is a file, or holds a run and `--resume` wasn't given"
-    out = Path(a.out).expanduser()
-    if out.exists() and not out.is_dir(): raise CLIError(f"--out {out} is a file, not a directory")
-    held = [n for n in _RUN_FILES if (out/n).exists()]
+def _check_out(a):
+    "The run directory of `--out`, or a `CLIError` if it is a file, is in use, or holds a run and `--resume` wasn't given"
+    from fasttrain.checkpoint import RunDir   # torch is imported by now: the data was read first
+    run = RunDir(a.out)
+    if run.path.exists() and not run.path.is_dir(): raise CLIError(f"--out {run.path} is a file, not a directory")
+    pid = run.holder()
+    if pid is not None: raise CLIError(f"--out {run.path} is in use by another fasttrain process (pid {pid}); wait for it to end or stop it")
+    held = run.held()
     if a.resume is None and held:
-        raise CLIError(f"--out {out} already holds a run ({', '.join(held)}); continue it with --resume, or choose another --out")
-    return out
+        raise CLIError(f"--out {run.path} already holds a run ({', '.join(held)}); continue it with --resume, or choose another --out")
+    return run
+
+# %% ../nbs/10_cli.ipynb #settings1
+def _given(a) -> set:
+    "The run's settings given on the command line (the parser leaves the others `None`)"
+    return {k for k in _SETTINGS if getattr(a, k) is not None}
+
+def _fill(a, recorded:dict|None):
+    "Set each setting not given on the command line: from the run's record when resuming, else from the defaults"
+    for k, v in _SETTINGS.items():
+        if getattr(a, k) is None: setattr(a, k, (recorded or {}).get(k, v))
+
+def _sha256(text:str|None) -> str|None:
+    "The SHA-256 of the training text, which identifies the data of a run"
+    import hashlib
+    return None if text is None else hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+# %% ../nbs/10_cli.ipynb #settings2
+def _changes(a, given:set, recorded:dict, ck_step:int, data_sha:str|None, dev) -> tuple:
+    "`(changes, notes)`: the given settings that differ from the run's record (old, new), and what is announced about them"
+    changes, notes = {}, []
+    new = {**{k: getattr(a, k) for k in _SETTINGS}, 'device': str(dev)}
+    for k in sorted(given - {'steps'}):
+        if k in recorded and recorded[k] != new[k]: changes[k] = (recorded[k], new[k])
+    if recorded.get('data_sha256') and data_sha and recorded['data_sha256'] != data_sha and 'data' not in changes:
+        changes['data'] = (f"{recorded.get('data') or 'Tiny Shakespeare'} (sha256 {recorded['data_sha256'][:12]})", f"{a.data or 'Tiny Shakespeare'} (sha256 {data_sha[:12]})")
+    old_steps = recorded.get('steps', a.steps)
+    if 'steps' in given and a.steps != old_steps:
+        if ck_step == old_steps and a.steps > old_steps: notes.append(_extension_note(old_steps, a.steps, recorded.get('lr')))
+        else: changes['steps'] = (old_steps, a.steps)
+    return changes, notes
+
+def _extension_note(old:int, new:int, lr) -> str:
+    "What extending a finished run does to its learning-rate schedule"
+    from fasttrain.optim import warmup_cosine
+    if lr is None: return f"extending the finished run from {old} to {new} steps: the cosine schedule is recomputed for {new} steps"
+    at = warmup_cosine(old, lr, lr * 0.1, round(0.05 * new), new)
+    return (f"extending the finished run from {old} to {new} steps: the cosine schedule is recomputed for {new} steps, so the learning rate "
+            f"goes back up from {lr * 0.1:.3g} (the end of the old schedule) to {at:.3g} at step {old}, and decays to {lr * 0.1:.3g} by step {new}")
 
 # %% ../nbs/10_cli.ipynb #daef72b0
 def _device_dtype(a):
     "The torch device of `--device` and a check that `--dtype` trains on it"
-    import torch
-    from fasttrain.core import default_device, _parse_device
-    from fasttrain.amp import amp_dtypes
-    from fasttrain.lm import _resolve_dtype
-    try: dev = _parse_device(a.device, '--device') if a.device is not None else default_device()
+    from fasttrain.core import default_device, parse_device
+    from fasttrain.amp import resolve_dtype
+    try: dev = parse_device(a.device, '--device') if a.device is not None else default_device()
     except (ValueError, RuntimeError) as e: raise CLIError(str(e)) from e
-    ok = ['fp32'] + [{torch.bfloat16: 'bf16', torch.float16: 'fp16'}[d] for d in amp_dtypes(dev)]
-    if a.dtype == 'fp8': raise CLIError(f"--dtype fp8 is not supported for training on device '{dev}'; supported there: {', '.join(ok)}")
-    try: _resolve_dtype(a.dtype, dev)
-    except ValueError as e: raise CLIError(f"--dtype {a.dtype}: {e}") from e
+    try: resolve_dtype(a.dtype, dev)
+    except ValueError as e: raise CLIError(f"--{e}") from e
     return dev
 
 # %% ../nbs/10_cli.ipynb #5e3c9c76
 def _resume_from(a, out:Path):
     "`(path, checkpoint)` of the run to continue, `(None, None)` for a fresh run; a `CLIError` when it can't be continued"
-    from fasttrain.lm import find_checkpoint, read_checkpoint
+    from fasttrain.checkpoint import find_checkpoint, read_checkpoint
     if a.resume is None: return None, None
     p = Path(a.resume).expanduser() if a.resume else out/'checkpoints'
     if p.is_dir() or not a.resume:
@@ -183,116 +229,84 @@ def _tokens(a, ck, text:str|None):
     return tok, ids, name, prompt
 
 # %% ../nbs/10_cli.ipynb #c0e4346b
-def _learner(a, out:Path, dev, tok, ids, ckpt):
+def _learner(a, run, dev, tok, ids, ckpt):
     "The `Learner` of the run, restored from `ckpt` when resuming; raises `CLIError` for a shape that can't be built or loaded"
     from fasttrain.core import set_seed
     from fasttrain.data import lm_dls
     from fasttrain.models import GPTConfig
-    from fasttrain.lm import lm_learner, load_checkpoint
+    from fasttrain.lm import lm_learner, load_checkpoint, LogLines
     shape = {k: getattr(a, k) for k in ('n_layer', 'n_head', 'n_embd', 'block_size') if getattr(a, k) is not None}
     try: cfg = GPTConfig.preset(a.preset, **{'vocab_size': tok.vocab_size, **shape})
     except ValueError as e: raise CLIError(f"--preset {a.preset}: {e}") from e
     try: dls = lm_dls(ids, cfg.block_size, a.bs, n_batches=a.eval_every, seed=a.seed, tokenizer=tok, device=dev)
     except ValueError as e: raise CLIError(f"{e}; use a longer text or a smaller --block-size") from e
     set_seed(a.seed)   # the initial weights come from this seed (a resume then restores every generator)
-    learn = lm_learner(dls, cfg, dtype=a.dtype, device=dev, save_dir=out/'checkpoints', save_every=a.save_every, keep=a.keep,
-                       opt=a.opt, compile=a.compile, **({} if a.lr is None else dict(lr=a.lr)))
+    try: learn = lm_learner(dls, cfg, dtype=a.dtype, device=dev, run_dir=run, save_every=a.save_every, keep=a.keep, opt=a.opt,
+                            compile=a.compile, log=a.log, **({} if a.lr is None else dict(lr=a.lr)))
+    except ImportError as e: raise CLIError(f"--log {a.log} needs the {e.name} package: pip install 'fasttrain[{a.log}]'") from e
+    if isinstance(getattr(learn, 'progress', None), LogLines): learn.progress.every = a.heartbeat
     if ckpt is not None:
         try: load_checkpoint(ckpt, learn)
         except ValueError as e: raise CLIError(f"--resume: {e}") from e
     return learn
 
 # %% ../nbs/10_cli.ipynb #c090d690
-def _trim_samples(path:Path, upto:int):
-    "Drop the entries of steps after `upto` from a `samples.txt`"
-    import re
-    from fasttrain.core import atomic_write
-    if not path.is_file(): return
-    parts = re.split(r'(?m)^(?=--- step \d+ ---$)', path.read_text(encoding='utf-8'))
-    keep = [s for s in parts if (m := re.match(r'--- step (\d+) ---', s)) and int(m.group(1)) <= upto]
-    with atomic_write(path, 'w', encoding='utf-8') as f: f.write(''.join(keep))
-
-def _write_start(a, out:Path, learn, tok, name:str, n_tokens:int, prompt:str, ckpt, step0:int):
-    "Write `config.json` and `tokenizer.json` (atomically); on a resume, trim `samples.txt` to the checkpoint's step"
+def _begin(a, run, learn, tok, name:str, n_tokens:int, prompt:str, ckpt, step0:int, data_sha, changes:dict, notes:list):
+    "Lock the run, then write its start (config, tokenizer, history) or record the resume; print what changed"
     from dataclasses import asdict
     from fasttrain import __version__
-    from fasttrain.core import atomic_write
-    out.mkdir(parents=True, exist_ok=True)
-    amp = next((cb for cb in learn.cbs if type(cb).__name__ == 'AMP'), None)
-    cfg = dict(fasttrain=__version__, args={k: v for k, v in vars(a).items() if k != 'cmd'},
-               model=asdict(learn.model.config), data=name, n_tokens=n_tokens, vocab_size=tok.vocab_size, prompt=prompt,
-               device=str(next(learn.model.parameters()).device), dtype=str(amp.dtype).replace('torch.', '') if amp else 'float32',
-               lr=learn.lr, resumed_from=None if ckpt is None else str(ckpt), resumed_at_step=step0 if ckpt is not None else None)
-    with atomic_write(out/'config.json', 'w', encoding='utf-8') as f: json.dump(cfg, f, indent=2)
-    tok.save(out/'tokenizer.json')
-    if ckpt is not None: _trim_samples(out/'samples.txt', step0)
-
-# %% ../nbs/10_cli.ipynb #9de79abc
-def _read_metrics(path:Path) -> tuple:
-    "`(header, rows)` of a metrics CSV, each row a dict; lines of the wrong length (cut by a kill) are skipped"
-    import csv
-    if not path.is_file(): return [], []
-    with open(path, newline='', encoding='utf-8') as f: lines = list(csv.reader(f))
-    if not lines: return [], []
-    head = lines[0]
-    rows = [dict(zip(head, r)) for r in lines[1:] if len(r) == len(head) and r[head.index('step')].isdigit()] if 'step' in head else []
-    return head, rows
-
-def _plot_loss(out:Path):
-    "Draw train and valid loss against step from `out/metrics.csv` into `out/loss.png`, atomically"
-    from matplotlib.figure import Figure
-    from fasttrain.core import atomic_write
-    _, rows = _read_metrics(out/'metrics.csv')
-    def num(s):
-        try: return float(s)
-        except ValueError: return float('nan')
-    if not rows: return
-    fig = Figure(figsize=(6, 3.5), layout='constrained'); ax = fig.add_subplot()
-    for k, lbl in (('train_loss', 'train (smoothed)'), ('valid_loss', 'valid')):
-        ax.plot([int(r['step']) for r in rows], [num(r[k]) for r in rows], 'o-', label=lbl)
-    ax.set(xlabel='step', ylabel='loss (nats per token)', title=out.name); ax.legend(); ax.grid(alpha=0.3)
-    with atomic_write(out/'loss.png') as f: fig.savefig(f, format='png', dpi=100)
-
-# %% ../nbs/10_cli.ipynb #04c94187
-def _run_log(out:Path, upto:int):
-    "A fastai `CSVLogger` for `out/metrics.csv` that keeps the rows of steps ≤ `upto`, writes one header, and redraws `loss.png`"
-    import csv
-    from fastai.callback.progress import CSVLogger
-    from fasttrain.core import atomic_write
-    class RunLog(CSVLogger):
-        def before_fit(self):
-            path, names = out/'metrics.csv', list(self.recorder.metric_names)
-            _, rows = _read_metrics(path)
-            with atomic_write(path, 'w', encoding='utf-8') as f:
-                w = csv.writer(f, lineterminator='\n'); w.writerow(names)
-                w.writerows([[r.get(n, '') for n in names] for r in rows if int(r['step']) <= upto])
-            self.file, self.old_logger, self.learn.logger = open(path, 'a', encoding='utf-8'), self.logger, self._write_line
-        def after_epoch(self): _plot_loss(out)
-    return RunLog(out/'metrics.csv')
+    from fasttrain.checkpoint import RunLockedError
+    from fasttrain.amp import dtype_name
+    try: run.lock()
+    except RunLockedError as e: raise CLIError(f"--out {e}") from e
+    if a.resume is None and run.held(): run.unlock(); raise CLIError(f"--out {run.path} already holds a run ({', '.join(run.held())}); continue it with --resume")
+    amp = getattr(learn, 'amp', None)
+    settings = {**{k: getattr(a, k) for k in _SETTINGS}, 'lr': learn.lr, 'device': str(next(learn.model.parameters()).device), 'data_sha256': data_sha}
+    args = {k: v for k, v in vars(a).items() if k != 'cmd'}
+    if ckpt is None:
+        run.start(dict(fasttrain=__version__, args=args, settings=settings, model=asdict(learn.model.config), data=name, n_tokens=n_tokens,
+                       vocab_size=tok.vocab_size, prompt=prompt, device=settings['device'], lr=learn.lr,
+                       dtype=dtype_name(amp.dtype) if amp is not None else 'fp32'), args=args)
+        tok.save(run/'tokenizer.json')
+    else:
+        run.record(action='resume', from_checkpoint=str(ckpt), at_step=step0, args=args, settings=settings,
+                   changes={k: list(v) for k, v in changes.items()}, notes=notes)
+    for n in notes: print(f"fasttrain train: {n}", flush=True)
+    if changes: print(f"fasttrain train: continuing with changed settings (--allow-changes, recorded in {run/'history.jsonl'}): "
+                      + ', '.join(f'{_flag(k)} {o} -> {n}' for k, (o, n) in changes.items()), flush=True)
 
 # %% ../nbs/10_cli.ipynb #ec77655e
 def train(a:argparse.Namespace) -> int:
     "`fasttrain train`: check everything, then write the run's files and train; return the exit status"
+    given = _given(a)
     _check_train_args(a)
-    out = _check_out(a)
     text = _read_text(a.data) if a.data is not None else None   # a bad file fails before the import of torch
+    run = _check_out(a)
+    recorded = run.settings() if a.resume is not None else None
+    _fill(a, recorded)
+    if a.data is not None and text is None: text = _read_text(a.data)   # the run's recorded data
     dev = _device_dtype(a)
-    ckpt, ck = _resume_from(a, out)
+    ckpt, ck = _resume_from(a, run.path)
     tok, ids, name, prompt = _tokens(a, ck, text)
-    learn = _learner(a, out, dev, tok, ids, ckpt)
+    data_sha = _sha256(text if text is not None else None)
+    changes, notes = _changes(a, given, recorded or {}, ck['step'] if ck else 0, data_sha, dev) if recorded else ({}, [])
+    if changes and not a.allow_changes:
+        raise CLIError("--resume with settings other than the run's: " + ', '.join(f'{_flag(k)} {o} -> {n}' for k, (o, n) in changes.items())
+                       + "; leave them out to continue the run as it was, or add --allow-changes to continue with them (recorded in the run's history)")
+    learn = _learner(a, run, dev, tok, ids, ckpt)
     step0 = learn.steps.step                                       # 0, or the checkpoint's step
-    _write_start(a, out, learn, tok, name, len(ids), prompt, ckpt, step0)  # nothing was written before this line
+    _begin(a, run, learn, tok, name, len(ids), prompt, ckpt, step0, data_sha, changes, notes)   # nothing was written before this line
     from fasttrain.lm import Samples
-    smp = Samples(prompt, a.sample_tokens, seed=a.seed, fname=out/'samples.txt') if a.sample_tokens else None
-    learn.fit_steps(a.steps, cbs=[_run_log(out, step0)] + ([smp] if smp else []))
-    _plot_loss(out)
-    _report(learn, out, smp, step0)
+    smp = Samples(prompt, a.sample_tokens, seed=a.seed, fname=run/'samples.txt') if a.sample_tokens else None
+    try: learn.fit_steps(a.steps, cbs=[smp] if smp else None)
+    finally: run.unlock()
+    _report(learn, run.path, smp, step0)
     return 0
 
 # %% ../nbs/10_cli.ipynb #1db9f86e
 def _report(learn, out:Path, smp, step0:int):
     "Print where the run ended: the last evaluation, the last sample and the files"
-    from fasttrain.lm import find_checkpoint
+    from fasttrain.checkpoint import find_checkpoint
     r = learn.recorder
     if r.values: print(' '.join(f'{k} {v:.4f}' if isinstance(v, float) else f'{k} {v}' for k, v in zip(r.metric_names[1:4], r.values[-1][:3])))
     else: print(f"the run was already at step {step0}: nothing to train")
@@ -309,7 +323,7 @@ def sample(a:argparse.Namespace) -> int:
     p = Path(a.checkpoint).expanduser()
     if not p.exists(): raise CLIError(f"{p}: no such checkpoint file or run directory")
     import torch
-    from fasttrain.lm import find_checkpoint, model_from_checkpoint
+    from fasttrain.checkpoint import find_checkpoint, model_from_checkpoint
     if p.is_dir():
         d, p = p, find_checkpoint(p) or find_checkpoint(p/'checkpoints')
         if p is None: raise CLIError(f"no checkpoint (step-N.pt) in {d}")
@@ -326,13 +340,57 @@ def sample(a:argparse.Namespace) -> int:
     return 0
 
 # %% ../nbs/10_cli.ipynb #f1dad245
+def _overhead_pair(text, config, bs:int, steps:int, lr:float, seed:int, device, bar:bool, first:str='raw'):
+    "Train the same model on the same batches with `fit_raw` and with `lm_learner`: tokens/s of each and the final weights"
+    import time, torch
+    from fasttrain.core import sync
+    from fasttrain.data import CharTokenizer, lm_dls
+    from fasttrain.loop import fit_raw
+    from fasttrain.models import GPT, GPTConfig
+    from fasttrain.optim import AdamW, param_groups
+    from fasttrain.lm import LMLoss, lm_learner
+    tok, out = CharTokenizer(text), {}
+    cfg = GPTConfig.preset(config, vocab_size=tok.vocab_size) if isinstance(config, str) else config
+    for kind in (('raw', 'learner') if first == 'raw' else ('learner', 'raw')):
+        torch.manual_seed(seed)
+        dls = lm_dls(tok.encode(text), cfg.block_size, bs, valid_pct=0.002, n_batches=steps, seed=seed, tokenizer=tok)
+        model = GPT(cfg).to(device)
+        t0 = time.perf_counter()
+        if kind == 'raw': fit_raw(model, dls.train, LMLoss(), AdamW(param_groups(model, 0.1), lr=lr, betas=(0.9, 0.95)), n_steps=steps)
+        else:
+            learn = lm_learner(dls, model=model, lr=lr, warmup=0, min_lr_ratio=1., clip=None, device=device, dtype='fp32',
+                               progress='bar' if bar else None)
+            with learn.no_logging(): learn.fit_steps(steps)
+        sync(device); out[kind] = (steps * bs * cfg.block_size / (time.perf_counter() - t0), model)
+    return out
+
+def bench_overhead(steps:int=200, # Training steps per measurement
+                   rounds:int=3, # Pairs of measurements, alternating which goes first
+                   config='tiny', # A preset name or `GPTConfig`
+                   bs:int=12, # Windows per batch
+                   lr:float=1e-3, # Constant learning rate of both
+                   device='cpu', # Where to train
+                   text:str|None=None, # The corpus; defaults to Tiny Shakespeare
+                   bar:bool=True, # Keep the learner's progress bar (as users see it)
+                   seed:int=0) -> dict: # Seed of the weights and batches
+    "Tokens/s of `fit_raw` and of `lm_learner` on the same model, batches and optimizer, alternated in one process"
+    import statistics
+    from fasttrain.data import get_tinyshakespeare
+    if text is None: text = get_tinyshakespeare()
+    raw, lrn, diff = [], [], 0.
+    for r in range(rounds):
+        res = _overhead_pair(text, config, bs, steps, lr, seed, device, bar, first=('raw', 'learner')[r % 2])
+        raw.append(res['raw'][0]); lrn.append(res['learner'][0])
+        diff = max([diff] + [(a - b).abs().max().item() for a, b in zip(res['raw'][1].parameters(), res['learner'][1].parameters())])
+    return dict(raw_tokens_s=raw, learner_tokens_s=lrn, ratio=statistics.median(lrn) / statistics.median(raw), max_weight_diff=diff)
+
+# %% ../nbs/10_cli.ipynb #bench_cmd
 def bench(a:argparse.Namespace) -> int:
     "`fasttrain bench`: tokens/s of `fit_raw` and of `lm_learner` on the same work, and their ratio; return the exit status"
     _check_ints(a, positive=('steps', 'rounds', 'bs', 'threads'))
     if a.preset not in _PRESETS: raise CLIError(f"unknown --preset {a.preset!r}; choose from {', '.join(_PRESETS)}")
     text = _read_text(a.data) if a.data is not None else None
     import torch
-    from fasttrain.lm import bench_overhead
     dev = _device_dtype(argparse.Namespace(device=a.device, dtype='fp32'))
     if a.threads: torch.set_num_threads(a.threads)
     print(f"{a.preset} preset, batch {a.bs}, {a.steps} steps per measurement, {a.rounds} round(s), {dev}, {torch.get_num_threads()} CPU thread(s)")
@@ -345,6 +403,7 @@ def bench(a:argparse.Namespace) -> int:
 
 # %% ../nbs/10_cli.ipynb #f110aaf0
 def _one_line(e:BaseException) -> str:
+    "The error's message on one line (an `OSError` as its reason and file)"
     msg = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror and e.filename else str(e)
     return ' '.join(msg.split()) or type(e).__name__
 

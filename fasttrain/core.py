@@ -14,7 +14,8 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['default_device', 'set_seed', 'count_params', 'atomic_write', 'peak_flops', 'env_report']
+__all__ = ['device_available', 'parse_device', 'default_device', 'sync', 'set_seed', 'count_params', 'atomic_write', 'peak_flops',
+           'env_report']
 
 # %% ../nbs/00_core.ipynb #f0cc18df
 # fastai 2.8 decorates a few helpers with `torch.jit.script`, which recent torch deprecates with a FutureWarning at
@@ -35,7 +36,8 @@ def _xla_device():
         return torch.device(xm.xla_device())
     except Exception: return None  # torch_xla is installed, but this machine has no XLA device
 
-def _available(kind:str) -> bool:
+def device_available(kind:str # A device type: 'cuda', 'mps', 'xla' or 'cpu'
+                    ) -> bool:
     "Whether this machine has a device of type `kind`"
     if kind == 'cuda': return torch.cuda.is_available()
     if kind == 'mps':  return torch.backends.mps.is_available()
@@ -43,14 +45,16 @@ def _available(kind:str) -> bool:
     return kind == 'cpu'
 
 # %% ../nbs/00_core.ipynb #cd040d33
-def _parse_device(name, src:str) -> torch.device:
+def parse_device(name, # A device name ('cuda', 'cuda:1', 'mps', 'xla', 'cpu') or `torch.device`
+                 src:str='device' # Where the name came from (an option, a variable), for the error message
+                ) -> torch.device:
     "Turn a device name or `torch.device` into a `torch.device` present on this machine, naming `src` in errors"
     try: dev = name if isinstance(name, torch.device) else torch.device(str(name).strip().lower())
     except (RuntimeError, TypeError):
         raise ValueError(f"Unknown device {name!r} (from {src}); expected one of: cuda, cuda:N, mps, xla, cpu") from None
     if dev.type not in _DEVICE_TYPES:
         raise ValueError(f"Unsupported device {name!r} (from {src}); expected one of: cuda, cuda:N, mps, xla, cpu")
-    if not _available(dev.type):
+    if not device_available(dev.type):
         raise RuntimeError(f"{src} asks for device {name!r}, but no {dev.type} device is available on this machine")
     if dev.type == 'cuda':
         n = torch.cuda.device_count()
@@ -63,12 +67,23 @@ def _parse_device(name, src:str) -> torch.device:
 def default_device(prefer=None # A device name (`'cuda'`, `'cuda:1'`, `'mps'`, `'xla'`, `'cpu'`) or `torch.device`; overrides everything
                   ) -> torch.device:
     "The device to train on: `prefer`, else `$FASTTRAIN_DEVICE`, else the first present of cuda > mps > xla > cpu"
-    if prefer is not None: return _parse_device(prefer, 'default_device(prefer=...)')
+    if prefer is not None: return parse_device(prefer, 'default_device(prefer=...)')
     env = os.environ.get('FASTTRAIN_DEVICE', '').strip()
-    if env: return _parse_device(env, '$FASTTRAIN_DEVICE')
+    if env: return parse_device(env, '$FASTTRAIN_DEVICE')
     for kind in ('cuda', 'mps', 'xla'):
-        if _available(kind): return _parse_device(kind, 'default_device()')
+        if device_available(kind): return parse_device(kind, 'default_device()')
     return torch.device('cpu')
+
+# %% ../nbs/00_core.ipynb #887d86ed
+def sync(device # A `torch.device` or name: where the queued work runs
+        ) -> None:
+    "Wait until `device` has finished the work queued on it (CUDA, MPS or XLA); nothing to wait for on the CPU"
+    dev = torch.device(device)
+    if dev.type == 'cuda': torch.cuda.synchronize(dev)
+    elif dev.type == 'mps': torch.mps.synchronize()
+    elif dev.type == 'xla':
+        import torch_xla.core.xla_model as xm   # here, not at the top: torch_xla is optional
+        xm.wait_device_ops()
 
 # %% ../nbs/00_core.ipynb #e76a3b5d
 def set_seed(seed:int, # The seed, an integer in [0, 2**32)
@@ -134,7 +149,11 @@ _PEAKS = [  # (pattern in torch.cuda.get_device_name(), {dtype: TFLOP/s})
     (r'V100-PCIE',       dict(fp32=14.0, fp16=112.0)),
     (r'V100',            dict(fp32=15.7, fp16=125.0)),                          # SXM2/SXM3
 ]
-_DTYPE_KEYS = {torch.float32: 'fp32', torch.bfloat16: 'bf16', torch.float16: 'fp16'}
+
+def _column(dtype) -> str:
+    "The data sheet's column of a float dtype, read off its format: fp32 and fp8 by their bits, bf16 and fp16 by their 7 and 10 mantissa bits"
+    fi = torch.finfo(dtype)
+    return 'bf16' if fi.bits == 16 and fi.eps == 2**-7 else f'fp{fi.bits}'   # eps = 2**-mantissa bits (notebook 08)
 
 # %% ../nbs/00_core.ipynb #c5a65b6a
 def peak_flops(device=None, # A `torch.device` or name; defaults to `default_device()`
@@ -142,7 +161,7 @@ def peak_flops(device=None, # A `torch.device` or name; defaults to `default_dev
                name:str|None=None # A GPU name as `torch.cuda.get_device_name` gives it; skips asking the device
               ) -> float|None:
     "The chip's dense peak FLOP/s for `dtype`, from a table of common NVIDIA GPUs; `None` when the chip or dtype isn't in it"
-    key = _DTYPE_KEYS.get(dtype) if isinstance(dtype, torch.dtype) else dtype
+    key = _column(dtype) if isinstance(dtype, torch.dtype) and dtype.is_floating_point else dtype
     if key not in ('fp32', 'tf32', 'bf16', 'fp16', 'fp8'): raise ValueError(f"peak_flops: unknown dtype {dtype!r}; expected fp32, tf32, bf16, fp16 or fp8")
     if name is None:
         dev = default_device() if device is None else torch.device(device)

@@ -6,7 +6,7 @@ Docs: https://fasttrain.github.io/fasttrain/finetune.html.md"""
 
 # %% ../nbs/12_finetune.ipynb #fa1b7327
 from __future__ import annotations
-import math, numbers, pickle, zipfile
+import math, numbers
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -21,7 +21,8 @@ from fastai.learner import Learner
 from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
 from .models import GPT, GPTConfig
 from .optim import AdamW
-from .lm import lm_learner, CheckpointError
+from .lm import lm_learner
+from .checkpoint import CheckpointError, safe_load
 
 # %% auto #0
 __all__ = ['gpt_layer_groups', 'gpt_splitter', 'LayerGroups', 'layered_adamw', 'finetune_learner', 'LoRALinear', 'add_lora',
@@ -77,9 +78,13 @@ class LayerGroups(OptimWrapper):
         for i, pg in enumerate(self.opt.param_groups): ix.setdefault(pg.get('layer_group', i), []).append(i)
         return [ix[k] for k in sorted(ix)]
     @property
-    def param_lists(self): return [[p for i in ix for p in self.opt.param_groups[i]['params']] for ix in self._index()]
+    def param_lists(self):
+        "The parameters of each layer group, gathered from its PyTorch groups"
+        return [[p for i in ix for p in self.opt.param_groups[i]['params']] for ix in self._index()]
     @property
-    def hypers(self): return [{self.fwd_map.get(k, k): v for k, v in detuplify_pg(self.opt.param_groups[ix[0]]).items()} for ix in self._index()]
+    def hypers(self):
+        "The hyperparameters of each layer group, under fastai's names"
+        return [{self.fwd_map.get(k, k): v for k, v in detuplify_pg(self.opt.param_groups[ix[0]]).items()} for ix in self._index()]
     def _set_hyper(self, k, v):
         for ix, v_ in zip(self._index(), v):
             if isinstance(v_, numbers.Real): v_ = float(v_)   # NumPy floats from fastai's schedules would not load with weights_only
@@ -125,12 +130,17 @@ class LoRALinear(nn.Linear):
         self.lora_dropout = nn.Dropout(dropout)
 
     @property
-    def scaling(self) -> float: return self.alpha / self.r
+    def scaling(self) -> float:
+        "α/r, the factor of the low-rank update"
+        return self.alpha / self.r
     def forward(self, x:torch.Tensor) -> torch.Tensor:
+        "The frozen layer's output plus the scaled low-rank update (unless merged)"
         y = F.linear(x, self.weight, self.bias)                                   # (..., d_out): the frozen layer
         if self.merged: return y                                                  # ΔW is inside the weight already
         return y + F.linear(F.linear(self.lora_dropout(x), self.lora_A), self.lora_B) * self.scaling   # (..., r) → (..., d_out)
-    def extra_repr(self) -> str: return f"{super().extra_repr()}, r={self.r}, alpha={self.alpha:g}, merged={self.merged}"
+    def extra_repr(self) -> str:
+        "The layer's shape, rank, α and whether it is merged"
+        return f"{super().extra_repr()}, r={self.r}, alpha={self.alpha:g}, merged={self.merged}"
 
 # %% ../nbs/12_finetune.ipynb #afed2a88
 @patch
@@ -243,17 +253,13 @@ def save_lora(path, # The file to write (atomically)
 # %% ../nbs/12_finetune.ipynb #2465fc56
 def _read_lora(path) -> dict:
     "The adapter file's contents, loaded without unpickling code; a `CheckpointError` naming the problem otherwise"
-    p = Path(path)
-    if not p.is_file(): raise CheckpointError(f"No LoRA adapter file at {p}")
-    try: ck = torch.load(p, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError: raise CheckpointError(f"{p} is unsafe to load: it holds Python objects that unpickling would have to run") from None
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile) as e:
-        raise CheckpointError(f"{p} is truncated or not a file torch can read ({str(e).splitlines()[0][:120]})") from None
+    p, ck = Path(path), safe_load(path, 'LoRA adapter file')   # notebook 09b: never unpickles code; one clear error per failure
     if not isinstance(ck, dict) or ck.get('format') != _LORA_FORMAT:
         raise CheckpointError(f"{p} is not a fasttrain LoRA adapter (no format '{_LORA_FORMAT}')")
     return ck
 
 def _check_base(ck:dict, model:nn.Module, path):
+    "Raise a `CheckpointError` if the adapter was trained on a base model of another shape"
     cfg, saved = getattr(model, 'config', None), ck['config']
     if saved is None or not isinstance(cfg, GPTConfig): return
     diff = [f"{k}={saved.get(k)!r} there, {getattr(cfg, k)!r} here" for k in _SHAPE_FIELDS if saved.get(k) != getattr(cfg, k)]

@@ -1,4 +1,4 @@
-"""Steps and tokens instead of epochs, throughput and MFU, checkpoints that resume a run bit for bit, a guard against non-finite losses, and `lm_learner`, which puts notebooks 01–08 together.
+"""Steps and tokens instead of epochs, throughput and MFU, a guard against non-finite losses, every step's loss without a sync per step, output for a terminal or a log file, and `lm_learner`, which puts notebooks 01–08 together.
 
 Docs: https://fasttrain.github.io/fasttrain/lm_training.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://fasttrain.github.io/fasttrain/lm_training.html.md"""
 
 # %% ../nbs/09_lm_training.ipynb #3eacf251
 from __future__ import annotations
-import math, pickle, random, re, statistics, time, warnings, zipfile
+import math, statistics, sys, time
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -14,23 +14,23 @@ import numpy as np
 import torch
 from torch import nn
 from fastcore.basics import patch
-from .core import default_device, atomic_write, peak_flops   # first: it silences a warning fastai's import gives
+from .core import default_device, peak_flops, sync   # first: it silences a warning fastai's import gives
 from fastai.learner import Learner, Metric, ValueMetric, AvgLoss, AvgSmoothLoss, CastToTensor
 from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.progress import ProgressCallback
-from fastai.optimizer import OptimWrapper
-from .data import CharTokenizer, get_tinyshakespeare, lm_dls
-from .loop import fit_raw
+from fastprogress.fastprogress import IN_NOTEBOOK, format_time
 from .models import GPT, GPTConfig, flops_per_token
 from .losses import cross_entropy
-from .optim import AdamW, Muon, param_groups, muon_groups, warmup_cosine, ClipGradNorm
-from .amp import AMP, amp_dtypes, _sync   # _sync: wait for the device's queued work (notebook 08)
+from .optim import param_groups, muon_lr_groups, adamw_opt, muon_opt, warmup_cosine, ClipGradNorm
+from .amp import AMP, resolve_dtype, dtype_name
+# Notebook 09b's checkpoints and run directory, also importable from here (`from fasttrain.lm import save_checkpoint`)
+from .checkpoint import (CheckpointError, save_checkpoint, read_checkpoint, load_checkpoint, model_from_checkpoint,
+                                  find_checkpoint, Checkpoint, RunDir, RunLog, tokenizer_of)
 
 # %% auto #0
 __all__ = ['LMLoss', 'ChunkedLoss', 'LossMetric', 'lm_metrics', 'Steps', 'Throughput', 'NonFiniteError', 'NonFiniteGuard',
-           'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
-           'find_checkpoint', 'Checkpoint', 'Samples', 'DeviceAvgLoss', 'DeviceSmoothLoss', 'SyncFreeProgress',
-           'sync_free', 'lm_learner', 'bench_overhead']
+           'Samples', 'DeviceAvgLoss', 'DeviceSmoothLoss', 'StepStats', 'SyncFreeProgress', 'LogLines', 'sync_free',
+           'tensorboard_log', 'wandb_log', 'tracker', 'lm_learner']
 
 # %% ../nbs/09_lm_training.ipynb #2c99f618
 class LMLoss:
@@ -44,21 +44,30 @@ class ChunkedLoss(Callback):
     "Give the model the targets so that it computes the loss `chunk_size` rows at a time, never making the full logits"
     order = -5
     def __init__(self, chunk_size:int=1024): self.chunk_size = chunk_size
-    def before_batch(self): self.learn.xb = (*self.xb, *self.yb, self.chunk_size)
+    def before_batch(self):
+        "Append the targets and the chunk size to the model's inputs"
+        self.learn.xb = (*self.xb, *self.yb, self.chunk_size)
 
 # %% ../nbs/09_lm_training.ipynb #90c19501
 class LossMetric(Metric):
     "`fn` of the token-weighted mean loss over the validation set, read from `learn.loss` (works with a chunked loss)"
     def __init__(self, fn, # Applied to the mean loss in nats, a float64 tensor
                  name:str): self.fn, self._name = fn, name
-    def reset(self): self.total, self.count = 0., 0
+    def reset(self):
+        "Start a validation pass"
+        self.total, self.count = 0., 0
     def accumulate(self, learn):
+        "Add the batch's loss, weighted by its tokens, on the device"
         n = learn.yb[0].numel()                                        # tokens in the batch: shape only, no sync
         self.total += learn.loss.detach().double() * n; self.count += n
     @property
-    def value(self): return None if self.count == 0 else float(self.fn(torch.as_tensor(self.total / self.count).double().cpu()))
+    def value(self):
+        "`fn` of the mean loss, read once per validation"
+        return None if self.count == 0 else float(self.fn(torch.as_tensor(self.total / self.count).double().cpu()))
     @property
-    def name(self): return self._name
+    def name(self):
+        "The column's name"
+        return self._name
 
 def lm_metrics() -> list:
     "Perplexity and bits per character of the validation set, as `LossMetric`s"
@@ -71,6 +80,7 @@ class Steps(Callback):
     def __init__(self, warmup:float=0.05, # Warmup steps of the cosine schedule, or a fraction of the run if < 1
                  min_lr_ratio:float=0.1): # The schedule ends at `min_lr_ratio` × the peak lr
         self.warmup, self.min_lr_ratio, self.step, self.total_steps, self.sched = warmup, min_lr_ratio, 0, None, None
+        self.step_lr = None    # the schedule's learning rate of the step being taken (a Python float)
         self.stepped = False   # whether this batch ended with an optimizer step (not so for a micro-batch under accumulation, notebook 11)
     @property
     def every(self) -> int:
@@ -78,31 +88,44 @@ class Steps(Callback):
         dl = self.dls.train
         return math.ceil((self._n0 if getattr(self, '_dl', None) is dl else dl.n) / dl.bs)
     def before_fit(self):
+        "Remember the training loader's full length; in a plain `fit`, scale each group's lr by its `lr_scale`"
         dl = self.dls.train
         if getattr(self, '_dl', None) is not dl: self._dl, self._n0 = dl, dl.n
         dl.n = self._n0                     # undo a shortened epoch that a failed fit left behind
         if self.sched is None and self.opt is not None:   # a plain `fit`: its lr, times each group's `lr_scale`
             self.opt.set_hyper('lr', [h['lr'] * h.get('lr_scale', 1.) for h in self.opt.hypers])
+    def state_dict(self) -> dict:
+        "What a checkpoint keeps: the step, and the length of the run it belongs to"
+        return dict(step=self.step, total_steps=self.total_steps)
+    def load_state_dict(self, sd:dict):
+        "Continue from the step of a checkpoint"
+        self.step = sd['step']
 
 # %% ../nbs/09_lm_training.ipynb #9e0ccb97
 @patch
 def before_epoch(self:Steps):
+    "Shorten the training loader to the steps left until the next evaluation point (or the run's end)"
     dl, left = self.dls.train, self.every - self.step % self.every
     if self.total_steps is not None: left = min(left, self.total_steps - self.step)
     dl.n = max(left, 0) * dl.bs
 @patch
-def after_train(self:Steps): self.dls.train.n = self._n0
+def after_train(self:Steps):
+    "Give the training loader its full length back"
+    self.dls.train.n = self._n0
 @patch
 def before_batch(self:Steps):
+    "Set the learning rate of the step about to be taken: the schedule's, times each group's `lr_scale`"
     self.stepped = False
     if self.training and self.sched is not None:
-        lr = self.sched(self.step)
+        self.step_lr = lr = self.sched(self.step)
         pgs = getattr(self.opt, 'opt', None)
         if isinstance(pgs, torch.optim.Optimizer):                                   # fastai's OptimWrapper: set the groups directly
             for g in pgs.param_groups: g['lr'] = lr * g.get('lr_scale', 1.)
         else: self.opt.set_hyper('lr', [lr * h.get('lr_scale', 1.) for h in self.opt.hypers])
 @patch
-def after_step(self:Steps): self.step += 1; self.stepped = True
+def after_step(self:Steps):
+    "Count the step (taken or skipped)"
+    self.step += 1; self.stepped = True
 
 # %% ../nbs/09_lm_training.ipynb #bf76fb7a
 def _n_evals(step:int, n_steps:int, K:int) -> int:
@@ -132,6 +155,7 @@ class Throughput(Callback):
         self.fpt, self.history = flops_per_token, []
         self.tokens_s = self.step_ms = self.mfu = None
     def before_fit(self):
+        "Find the device, the FLOPs per token and the chip's peak, and add the metrics columns"
         p = next(self.learn.model.parameters()); self.device = p.device
         cfg = getattr(self.learn.model, 'config', None)
         if self.fpt is None and isinstance(cfg, GPTConfig): self.fpt = flops_per_token(cfg)
@@ -144,14 +168,18 @@ class Throughput(Callback):
 
 # %% ../nbs/09_lm_training.ipynb #cea222a1
 @patch
-def before_train(self:Throughput): self.t0, self.stamps, self.n_tokens = time.perf_counter(), [], 0
+def before_train(self:Throughput):
+    "Start the clock and the token count of this training phase"
+    self.t0, self.stamps, self.n_tokens = time.perf_counter(), [], 0
 @patch
 def after_batch(self:Throughput):
-    if self.training: self.stamps.append(time.perf_counter()); self.n_tokens += self.xb[0].numel()   # numel: a shape, no sync
+    "A timestamp and the batch's token count (its shape: no sync)"
+    if self.training: self.stamps.append(time.perf_counter()); self.n_tokens += self.xb[0].numel()
 @patch
 def after_train(self:Throughput):
+    "Wait for the device once, then compute tokens/s, the median step time and MFU of the phase"
     if not self.stamps: return
-    _sync(self.device); secs = time.perf_counter() - self.t0
+    sync(self.device); secs = time.perf_counter() - self.t0
     gaps = np.diff([self.t0] + self.stamps)[1:] if len(self.stamps) > 1 else [secs]   # the first gap holds the loader's start
     self.tokens_s, self.step_ms = self.n_tokens / secs, 1000 * statistics.median(gaps)
     self.mfu = self.fpt * self.tokens_s / self.peak if self.peak and self.fpt else None
@@ -167,205 +195,37 @@ class NonFiniteGuard(Callback):
     order = 12   # after AMP's unscaling (10) and gradient clipping (11)
     def __init__(self, max_bad:int=10): # Consecutive bad steps that stop training
         if not isinstance(max_bad, int) or max_bad < 1: raise ValueError(f"max_bad must be a positive integer, got {max_bad!r}")
-        self.max_bad, self.n_skipped, self.in_a_row = max_bad, 0, 0  # (not `run`: fastai reads that name)
+        self.max_bad, self.n_skipped, self.in_a_row, self.grad_norm = max_bad, 0, 0, None  # (not `run`: fastai reads that name)
     def before_step(self):
-        if bool(torch.isfinite(self.learn.loss.detach().float() + self._grad_norm())): self.in_a_row = 0; return   # one sync per step
+        "Let the step happen if the loss and gradient norm are finite; else skip it, or stop after `max_bad` in a row"
+        self.grad_norm = _grad_norm(self.learn)
+        if bool(torch.isfinite(self.learn.loss.detach().float() + self.grad_norm)): self.in_a_row = 0; return   # one sync per step
         self.n_skipped += 1; self.in_a_row += 1
         if self.in_a_row >= self.max_bad: raise NonFiniteError(self._message())
         raise CancelStepException()
+    def state_dict(self) -> dict:
+        "What a checkpoint keeps: the counts of skipped steps"
+        return dict(n_skipped=self.n_skipped, in_a_row=self.in_a_row)
+    def load_state_dict(self, sd:dict):
+        "Continue the counts of a checkpoint"
+        self.n_skipped, self.in_a_row = sd['n_skipped'], sd['in_a_row']
 
 # %% ../nbs/09_lm_training.ipynb #02fd9594
-@patch
-def _grad_norm(self:NonFiniteGuard) -> torch.Tensor:
-    "This step's global gradient norm: `ClipGradNorm`'s if it has just computed it, else computed here"
-    clip = getattr(self.learn, 'clip_grad_norm', None)
-    if isinstance(clip, ClipGradNorm) and clip._norms: return clip._norms[-1]   # its before_step ran just now: this step's norm
-    grads = [p.grad for p in self.learn.model.parameters() if p.grad is not None]
+def _grad_norm(learn:Learner) -> torch.Tensor:
+    "This step's global gradient norm: `ClipGradNorm`'s if it has just computed it (its `before_step` runs first), else computed here"
+    clip = getattr(learn, 'clip_grad_norm', None)
+    if isinstance(clip, ClipGradNorm) and clip.last_norm is not None: return clip.last_norm
+    grads = [p.grad for p in learn.model.parameters() if p.grad is not None]
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))) if grads else torch.zeros(())
 
 @patch
 def _message(self:NonFiniteGuard) -> str:
+    "The error that stops the run: where, how many, and the likely causes"
     step = getattr(getattr(self.learn, 'steps', None), 'step', None)
     where = f"at step {step + 1}" if step is not None else f"at iteration {self.learn.iter}"   # the step being taken, counted from 1
     return (f"Training stopped {where}: the loss or gradients were inf/nan for {self.in_a_row} steps in a row "
             f"({self.n_skipped} skipped in all). Likely causes: a learning rate too high (lower it or lengthen the warmup), "
             f"fp16 without loss scaling (use bf16, or AMP('fp16') which scales), inf/nan in the data, or a numerically unstable custom layer.")
-
-# %% ../nbs/09_lm_training.ipynb #44559829
-class CheckpointError(ValueError):
-    "A checkpoint file that can't be loaded: missing, truncated, unsafe, or for another model"
-
-_FORMAT = 'fasttrain.checkpoint/1'
-
-def _plain(o):
-    "`o` with NumPy scalars and arrays turned into Python numbers and tensors, which `weights_only` loading accepts"
-    if isinstance(o, np.generic): return o.item()          # e.g. the np.float64 lrs that fastai's schedulers set
-    if isinstance(o, np.ndarray): return torch.from_numpy(o)
-    if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return type(o)(_plain(v) for v in o)
-    return o
-
-def _rng_state() -> dict:
-    "Every global random generator's state, as tensors and plain values (safe for `weights_only` loading)"
-    st, (kind, keys, pos, has_gauss, gauss) = random.getstate(), np.random.get_state()
-    d = dict(python=list(st[1]), python_version=st[0], python_gauss=st[2], torch=torch.get_rng_state(),
-             numpy=dict(kind=kind, keys=torch.from_numpy(keys.astype(np.int64)), pos=pos, has_gauss=has_gauss, gauss=gauss))
-    if torch.cuda.is_available() and torch.cuda.is_initialized(): d['cuda'] = torch.cuda.get_rng_state_all()
-    return d
-
-def _set_rng_state(d:dict):
-    random.setstate((d['python_version'], tuple(d['python']), d['python_gauss']))
-    n = d['numpy']; np.random.set_state((n['kind'], n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
-    torch.set_rng_state(d['torch'])
-    if 'cuda' in d and torch.cuda.is_available(): torch.cuda.set_rng_state_all(d['cuda'][:torch.cuda.device_count()])
-
-# %% ../nbs/09_lm_training.ipynb #59eb5abc
-def _tokenizer_of(learn_or_dls):
-    dls = getattr(learn_or_dls, 'dls', learn_or_dls)
-    return getattr(getattr(dls, 'train', None), 'tokenizer', None)
-
-def _cb(learn, cls): return next((cb for cb in getattr(learn, 'cbs', []) if isinstance(cb, cls)), None)
-
-def _check_finite(model:nn.Module):
-    ps = [p.detach() for p in model.parameters()]
-    if ps and not bool(torch.stack([p.isfinite().all() for p in ps]).all()):   # one sync, at save time only
-        bad = [n for n, p in model.named_parameters() if not p.isfinite().all()]
-        raise ValueError(f"Refusing to save a checkpoint with non-finite weights (in {bad[:3]}{'...' if len(bad) > 3 else ''})")
-
-# %% ../nbs/09_lm_training.ipynb #7bef8995
-def save_checkpoint(path, # The file to write (atomically)
-                    learn_or_model, # A `Learner` (full training state) or an `nn.Module` (weights only)
-                    tokenizer=None, # Saved for decoding; defaults to the training loader's tokenizer
-                    **extra # More plain data to store (numbers, strings, lists, dicts, tensors)
-                   ) -> Path:
-    "Write a self-describing, safely loadable checkpoint: weights, config, tokenizer and, for a `Learner`, all training state"
-    learn = learn_or_model if isinstance(learn_or_model, Learner) else None
-    model = learn.model if learn is not None else learn_or_model
-    if not isinstance(model, nn.Module): raise TypeError(f"save_checkpoint needs a Learner or an nn.Module, got {type(learn_or_model).__name__}")
-    _check_finite(model)
-    tok = tokenizer if tokenizer is not None else _tokenizer_of(learn)
-    cfg = getattr(model, 'config', None)
-    ck = dict(format=_FORMAT, model=model.state_dict(), config=asdict(cfg) if isinstance(cfg, GPTConfig) else None,
-              tokenizer=''.join(tok.chars) if isinstance(tok, CharTokenizer) else None, extra=extra)
-    if learn is not None: ck.update(_training_state(learn))
-    with atomic_write(path) as f: torch.save(_plain(ck), f)
-    return Path(path)
-
-# %% ../nbs/09_lm_training.ipynb #f3742d67
-def _training_state(learn:Learner) -> dict:
-    "Optimizer, step, scaler, guard, data sampler and RNG states of `learn`"
-    if learn.opt is None: learn.create_opt()
-    steps, amp, guard = _cb(learn, Steps), _cb(learn, AMP), _cb(learn, NonFiniteGuard)
-    gen = getattr(learn.dls.train, 'generator', None)
-    return dict(opt=learn.opt.state_dict(), step=steps.step if steps else None,
-                total_steps=steps.total_steps if steps else None, amp=amp.state_dict() if amp else None,
-                guard=dict(n_skipped=guard.n_skipped, in_a_row=guard.in_a_row) if guard else None,
-                data=gen.get_state() if isinstance(gen, torch.Generator) else None, rng=_rng_state())
-
-# %% ../nbs/09_lm_training.ipynb #5efb6b55
-def read_checkpoint(path # A file written by `save_checkpoint`
-                   ) -> dict:
-    "The checkpoint's contents, loaded without unpickling code; a `CheckpointError` that names the problem otherwise"
-    p = Path(path)
-    if not p.exists(): raise CheckpointError(f"No checkpoint at {p}")
-    if not p.is_file(): raise CheckpointError(f"{p} is not a file")
-    try: ck = torch.load(p, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"{p} is unsafe to load: it holds Python objects that unpickling would have to run, and "
-                              f"fasttrain loads with weights_only=True ({first})") from None
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile) as e:
-        raise CheckpointError(f"{p} is truncated or not a checkpoint ({str(e).splitlines()[0][:120]})") from None
-    if not isinstance(ck, dict) or ck.get('format') != _FORMAT:
-        raise CheckpointError(f"{p} is not a fasttrain checkpoint (no format '{_FORMAT}')")
-    return ck
-
-# %% ../nbs/09_lm_training.ipynb #6b07f189
-def _load_weights(model:nn.Module, sd:dict, path):
-    own = model.state_dict()
-    for k, v in sd.items():
-        if k in own and own[k].shape != v.shape:
-            raise CheckpointError(f"{path} is for another architecture: tensor '{k}' has shape {tuple(v.shape)} in the "
-                                  f"checkpoint but {tuple(own[k].shape)} in this model")
-    missing, unexpected = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
-    if missing or unexpected:
-        raise CheckpointError(f"{path} is for another architecture: missing tensors {missing[:4]}, unexpected tensors {unexpected[:4]}")
-    model.load_state_dict(sd)
-
-# %% ../nbs/09_lm_training.ipynb #f9bd23e3
-def load_checkpoint(path, # A file written by `save_checkpoint`
-                    learn_or_model=None # Restore into this `Learner` (all training state) or `nn.Module` (weights)
-                   ) -> dict:
-    "Load a checkpoint safely; restore it into `learn_or_model` if given; return its contents"
-    ck = read_checkpoint(path)
-    if learn_or_model is None: return ck
-    learn = learn_or_model if isinstance(learn_or_model, Learner) else None
-    _load_weights(learn.model if learn is not None else learn_or_model, ck['model'], path)
-    if learn is not None: _restore_training(learn, ck, path)
-    return ck
-
-# %% ../nbs/09_lm_training.ipynb #1f5b49c0
-def _restore_training(learn:Learner, ck:dict, path):
-    if 'opt' not in ck: raise CheckpointError(f"{path} holds weights only (it was saved from a model, not a Learner)")
-    if learn.opt is None: learn.create_opt()
-    learn.opt.load_state_dict(ck['opt'])
-    steps, amp, guard = _cb(learn, Steps), _cb(learn, AMP), _cb(learn, NonFiniteGuard)
-    if steps is not None and ck['step'] is not None: steps.step = ck['step']
-    if amp is not None and ck['amp'] is not None: amp.load_state_dict(ck['amp'])
-    if guard is not None and ck['guard'] is not None: guard.n_skipped, guard.in_a_row = ck["guard"]["n_skipped"], ck["guard"]["in_a_row"]
-    gen = getattr(learn.dls.train, 'generator', None)
-    if isinstance(gen, torch.Generator) and ck['data'] is not None: gen.set_state(ck['data'])
-    _set_rng_state(ck['rng'])
-
-# %% ../nbs/09_lm_training.ipynb #888001b1
-def model_from_checkpoint(path, # A file written by `save_checkpoint` from a GPT
-                          device=None # Where to put the model; defaults to `default_device()`
-                         ) -> tuple:
-    "`(model, tokenizer, checkpoint)`: the GPT rebuilt from the checkpoint's config, with its weights, in eval mode"
-    ck = read_checkpoint(path)
-    if ck['config'] is None: raise CheckpointError(f"{path} has no GPT config, so the model can't be rebuilt from it")
-    model = GPT(GPTConfig(**ck['config']))
-    _load_weights(model, ck['model'], path)
-    tok = CharTokenizer(chars=list(ck['tokenizer'])) if ck['tokenizer'] is not None else None
-    return model.to(default_device(device)).eval(), tok, ck
-
-# %% ../nbs/09_lm_training.ipynb #751c7afa
-_CKPT = re.compile(r'^step-(\d+)\.pt$')
-
-def find_checkpoint(d # A checkpoint directory
-                   ) -> Path|None:
-    "The newest `step-N.pt` in `d`, or `None` if it has none"
-    d = Path(d)
-    found = [(int(m.group(1)), p) for p in d.glob('step-*.pt') if (m := _CKPT.match(p.name))] if d.is_dir() else []
-    return max(found)[1] if found else None
-
-class Checkpoint(Callback):
-    "Save a full training checkpoint into `path` every `every` steps and at the end of `fit`; keep the newest `keep`"
-    order = 85   # after the step has been counted (Steps.after_step), before Steps may end the epoch (90)
-    def __init__(self, path, # A directory
-                 every:int=100, # Steps between checkpoints
-                 keep:int=3): # How many to keep
-        for k, v in (('every', every), ('keep', keep)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"Checkpoint: {k} must be a positive integer, got {v!r}")
-        self.path, self.every, self.keep, self.saved = Path(path), every, keep, []
-    def after_batch(self):
-        if self.training and self.learn.steps.stepped and self.learn.steps.step % self.every == 0: self.save()
-    def after_fit(self):
-        if self.learn.steps.step and find_checkpoint(self.path) != self._name(): self.save()
-
-# %% ../nbs/09_lm_training.ipynb #d51e00b5
-@patch
-def _name(self:Checkpoint) -> Path: return self.path/f'step-{self.learn.steps.step:07d}.pt'
-
-@patch
-def save(self:Checkpoint):
-    "Save now, unless the weights are non-finite; prune to the newest `keep`"
-    for tmp in self.path.glob('.step-*.tmp'): tmp.unlink(missing_ok=True)         # left by a crash mid-write
-    try: save_checkpoint(self._name(), self.learn)
-    except ValueError as e: warnings.warn(f"Checkpoint at step {self.learn.steps.step} skipped: {e}"); return
-    self.saved.append(self._name())
-    old = sorted((int(m.group(1)), p) for p in self.path.glob('step-*.pt') if (m := _CKPT.match(p.name)))
-    for _, p in old[:-self.keep]: p.unlink(missing_ok=True)
 
 # %% ../nbs/09_lm_training.ipynb #8357511e
 class Samples(Callback):
@@ -382,7 +242,8 @@ class Samples(Callback):
         self.prompt, self.n_tokens, self.temperature, self.top_k, self.seed = prompt, n_tokens, temperature, top_k, seed
         self.show, self.fname, self.tokenizer, self.samples = show, fname, tokenizer, []
     def after_epoch(self):
-        tok = self.tokenizer or _tokenizer_of(self.learn)
+        "Sample from the prompt with a generator seeded afresh, so that only the model differs between samples"
+        tok = self.tokenizer or tokenizer_of(self.learn)
         dev = next(self.learn.model.parameters()).device
         idx = torch.tensor([tok.encode(self.prompt)], device=dev)
         g = torch.Generator(device=dev).manual_seed(self.seed)
@@ -397,53 +258,258 @@ class Samples(Callback):
 class DeviceAvgLoss(AvgLoss):
     "fastai's `AvgLoss`, summed on the device: no host transfer per batch"
     def accumulate(self, learn):
+        "Add the batch's loss times its size, on the device"
         bs = learn.yb[0].shape[0] if len(learn.yb) else 0
         self.total += learn.loss.detach().mean() * bs; self.count += bs
 
 class DeviceSmoothLoss(AvgSmoothLoss):
     "fastai's `AvgSmoothLoss`, kept on the device: no host transfer per batch"
     def accumulate(self, learn):
+        "Move the moving average towards the batch's loss, on the device"
         self.count += 1
         self.val = torch.lerp(learn.loss.detach().mean().float(), self.val.to(learn.loss.device), self.beta)
 
+# %% ../nbs/09_lm_training.ipynb #stepstats
+class StepStats(Callback):
+    "Every step's training loss, learning rate and gradient norm, kept on the device and copied to the host once per evaluation"
+    order = 13   # after clipping (11) and the guard (12), which compute the step's gradient norm
+    def __init__(self): self.rows, self._buf, self._norm = [], [], None
+    def before_fit(self):
+        "Start the rows of this fit; steps restored from a checkpoint go to the model's device"
+        dev = next(self.learn.model.parameters()).device
+        self.rows, self._buf = [], [(s, lr, l.to(dev), n.to(dev)) for s, lr, l, n in self._buf]
+    def before_batch(self):
+        "No gradient norm yet for this batch"
+        self._norm = None
+    def before_step(self):
+        "Take the step's gradient norm: the guard's or the clipping's, else computed"
+        g = getattr(self.learn, 'non_finite_guard', None)
+        self._norm = g.grad_norm if isinstance(g, NonFiniteGuard) and g.grad_norm is not None else _grad_norm(self.learn)
+    def after_step(self):
+        "Keep the step's loss and norm on the device, and its learning rate (a Python float)"
+        if not self.training: return
+        s = getattr(self.learn, 'steps', None)
+        lr = s.step_lr if isinstance(s, Steps) and s.sched is not None else float(self.opt.hypers[-1]['lr'])
+        loss = self.learn.loss.detach().float().reshape(())
+        norm = self._norm.detach().float().reshape(()) if self._norm is not None else torch.full((), float('nan'), device=loss.device)
+        self._buf.append((s.step + 1 if isinstance(s, Steps) else self.train_iter + 1, lr, loss, norm))
+    def after_train(self):
+        "Copy the steps of this training phase to the host"
+        self.flush()
+
+# %% ../nbs/09_lm_training.ipynb #stepstats2
+@patch
+def flush(self:StepStats):
+    "Copy the buffered steps to the host in one transfer, as rows of `rows`"
+    if not self._buf: return
+    local = lambda t: t.full_tensor() if hasattr(t, 'full_tensor') else t   # FSDP2's norms are DTensors (notebook 11)
+    vals = torch.stack([torch.stack((local(l), local(n))) for _, _, l, n in self._buf]).cpu().tolist()   # (steps, 2): one read
+    self.rows += [dict(step=s, loss=v[0], lr=lr, grad_norm=v[1]) for (s, lr, _, _), v in zip(self._buf, vals)]
+    self._buf = []
+
+@patch
+def state_dict(self:StepStats) -> dict:
+    "What a checkpoint keeps: the steps not copied to the host yet, so that a resumed run still writes them"
+    b = self._buf
+    return dict(step=[s for s, *_ in b], lr=[lr for _, lr, *_ in b],
+                loss=torch.stack([l for *_, l, _ in b]).cpu() if b else torch.zeros(0), grad_norm=torch.stack([n for *_, n in b]).cpu() if b else torch.zeros(0))
+
+@patch
+def load_state_dict(self:StepStats, sd:dict):
+    "Take over the unwritten steps of a checkpoint"
+    self._buf = [(s, lr, l, n) for s, lr, l, n in zip(sd['step'], sd['lr'], sd['loss'].unbind(), sd['grad_norm'].unbind())]
+
+# %% ../nbs/09_lm_training.ipynb #progress1
+def _fmt_stat(v, width:int=10) -> str:
+    "A results-table value as text of at most `width` characters: floats to 4 decimals (or 4 significant digits), the rest as given"
+    if isinstance(v, torch.Tensor): v = v.item()
+    if isinstance(v, float):
+        s = f'{v:.4f}'
+        return s if len(s) <= width else f'{v:.4g}'
+    s = str(v)
+    return s if len(s) <= width or not isinstance(v, int) else f'{v:.3g}'
+
 class SyncFreeProgress(ProgressCallback):
-    "fastai's progress bar, reading the smoothed loss for its comment only every `every` batches"
-    def __init__(self, every:int=50): self.every = every
+    "fastai's progress bar, reading the smoothed loss only every `every` batches, with a results table whose columns line up"
+    def __init__(self, every:int=50): self.every = every # Batches between the bar's loss readings (each one a host sync)
     @property
-    def name(self): return 'progress'   # what fastai's `no_bar` and `show_training_loop` look for
+    def name(self):
+        "'progress', the name fastai's `no_bar` and `show_training_loop` look for"
+        return 'progress'
     def after_batch(self):
+        "Move the bar; every `every` training batches, show the smoothed loss"
         self.pbar.update(self.iter + 1)
         if self.training and self.iter % self.every == 0 and hasattr(self, 'smooth_loss'): self.pbar.comment = f'{self.smooth_loss.item():.4f}'
     def after_fit(self):
+        "Close the bar, and copy the recorder's smoothed losses to the host once, so that `plot_loss` can draw them"
         super().after_fit()
-        r = self.learn.recorder   # the smoothed losses are device tensors: one copy at the end, so `plot_loss` can draw them
+        r = self.learn.recorder
         if r.losses: r.losses = list(torch.stack(r.losses).float().cpu().unbind())
+    def _write_stats(self, log):
+        "Write the table's header (each name padded to its column's width) or a row (each value formatted to fit it)"
+        if not getattr(self, 'mbar', False): return
+        if list(log) == list(self.recorder.metric_names):
+            self._widths = [max(len(n), 10) for n in log]
+            return self.mbar.write([n.ljust(w) for n, w in zip(log, self._widths)], table=True)
+        self.mbar.write([_fmt_stat(v, w) for v, w in zip(log, self._widths)], table=True)
+
+# %% ../nbs/09_lm_training.ipynb #progress2
+def _isatty(f) -> bool:
+    "Whether the stream `f` is a terminal (fastprogress asks `getattr(f, 'isatty')`, which is always true for a real stream)"
+    try: return bool(f.isatty())
+    except (AttributeError, ValueError): return False
+
+class LogLines(Callback):
+    "Progress as plain lines for a log file: one per evaluation, and a heartbeat every `every` seconds with step, loss, tokens/s and ETA"
+    order = ProgressCallback.order
+    def __init__(self, every:float=30., # Seconds between heartbeat lines (each reads the smoothed loss: one host sync)
+                 file=None): # Where to print; defaults to `sys.stdout` at the time of printing
+        self.every, self.file = every, file
+    @property
+    def name(self):
+        "'progress', so that fastai's `no_bar` turns the lines off as it does a bar"
+        return 'progress'
+    def before_fit(self):
+        "Start the clock; take over the learner's logger, so that each evaluation's row becomes a line"
+        self.t0 = self.last = time.monotonic(); self.tokens = 0
+        s = getattr(self.learn, 'steps', None)
+        self.step0, self.total = (s.step, s.total_steps) if isinstance(s, Steps) else (0, None)
+        self.old_logger, self.learn.logger = self.learn.logger, self._write_stats
+    def after_batch(self):
+        "Count the batch's tokens; print a heartbeat when `every` seconds have passed since the last line"
+        if not self.training: return
+        self.tokens += self.xb[0].numel()
+        if time.monotonic() - self.last >= self.every: self._heartbeat()
+    def after_fit(self):
+        "Give the learner its logger back"
+        self.learn.logger = self.old_logger
+
+# %% ../nbs/09_lm_training.ipynb #progress3
+@patch
+def _print(self:LogLines, line:str):
+    "Print one line and flush it, so that a log file shows it at once"
+    print(line, file=self.file or sys.stdout, flush=True); self.last = time.monotonic()
+
+@patch
+def _step(self:LogLines) -> int:
+    "The step the run is at"
+    s = getattr(self.learn, 'steps', None)
+    return s.step if isinstance(s, Steps) else self.train_iter
+
+@patch
+def _heartbeat(self:LogLines):
+    "step, smoothed loss, tokens/s since the fit began, and the time left at that pace"
+    step, el = self._step(), time.monotonic() - self.t0
+    done = step - self.step0
+    eta = format_time((self.total - step) * el / done) if self.total and done > 0 else '?'
+    loss = self.learn.smooth_loss
+    self._print(f"step {step}{f'/{self.total}' if self.total else ''}  loss {float(loss):.4f}  tokens/s {self.tokens / el:,.0f}  ETA {eta}")
+
+@patch
+def _write_stats(self:LogLines, log):
+    "One line per evaluation: each column of the results table as 'name value'"
+    names = self.recorder.metric_names
+    if list(log) == list(names): return   # the header: each line names its values
+    vals = dict(zip(names, log))
+    step = vals.pop('step', self._step())
+    vals = {'step': f"{step}/{self.total}" if self.total else step, **vals}   # the step first: it is what a reader looks for
+    self._print('  '.join(f'{n} {_fmt_stat(v, 12)}' for n, v in vals.items() if n != 'epoch' and v is not None))
 
 # %% ../nbs/09_lm_training.ipynb #5881f43f
-def sync_free(learn:Learner) -> Learner:
-    "Replace `learn`'s per-batch host reads (loss averages, progress comment) with device-side versions"
+def sync_free(learn:Learner, # The learner to change
+              progress:str|None='auto', # 'bar', 'lines', `None` (none), or 'auto': a bar in a notebook or a terminal, else lines
+              heartbeat:float=30. # Seconds between the heartbeat lines of `LogLines`
+             ) -> Learner:
+    "Replace `learn`'s per-batch host reads (loss averages, progress comment) with device-side versions; plain lines for a log file"
     learn.recorder.loss, learn.recorder.smooth_loss = DeviceAvgLoss(), DeviceSmoothLoss(beta=learn.recorder.smooth_loss.beta)
-    olds = [cb for cb in learn.cbs if type(cb) is ProgressCallback]
-    if olds: learn.remove_cbs(olds); learn.add_cb(SyncFreeProgress())
+    olds = [cb for cb in learn.cbs if isinstance(cb, (ProgressCallback, LogLines))]
+    if not olds and progress == 'auto': return learn        # a learner without progress output keeps none
+    learn.remove_cbs(olds)
+    if progress == 'auto': progress = 'bar' if IN_NOTEBOOK or _isatty(sys.stdout) else 'lines'
+    if progress not in ('bar', 'lines', None): raise ValueError(f"progress must be 'auto', 'bar', 'lines' or None, got {progress!r}")
+    if progress == 'bar': learn.add_cb(SyncFreeProgress())
+    elif progress == 'lines': learn.add_cb(LogLines(heartbeat))
     return learn
 
-# %% ../nbs/09_lm_training.ipynb #0746a8ce
-def _resolve_dtype(dtype, device:torch.device) -> torch.dtype|None:
-    "None for fp32, else the 16-bit dtype AMP trains in; 'auto' picks bf16 where the device computes it natively"
-    if dtype in (None, 'fp32', 'float32', torch.float32): return None
-    if dtype == 'auto': return torch.bfloat16 if device.type in ('cuda', 'xla') and torch.bfloat16 in amp_dtypes(device) else None
-    names = {'bf16': torch.bfloat16, 'bfloat16': torch.bfloat16, 'fp16': torch.float16, 'float16': torch.float16}
-    dt = names.get(dtype, dtype) if isinstance(dtype, str) else dtype
-    if dt not in (torch.bfloat16, torch.float16): raise ValueError(f"dtype must be 'auto', 'fp32', 'bf16' or 'fp16', got {dtype!r}")
-    if dt not in amp_dtypes(device):
-        raise ValueError(f"dtype {dtype!r} is not supported for training on device '{device}'; supported there: "
-                         f"{['fp32'] + [{torch.bfloat16: 'bf16', torch.float16: 'fp16'}[d] for d in amp_dtypes(device)]}")
-    return dt
+# %% ../nbs/09_lm_training.ipynb #trackers
+def _step_rows(cb, learn) -> list:
+    "The per-step rows `StepStats` copied to the host since `cb` last asked (`cb._taken`, set to 0 in its `before_fit`)"
+    ss = getattr(learn, 'step_stats', None)
+    if not isinstance(ss, StepStats): return []
+    rows, cb._taken = ss.rows[cb._taken:], len(ss.rows)
+    return rows
+
+def _eval_values(learn) -> dict:
+    "The evaluation's values by name, without fastai's epoch and time columns"
+    return {n: float(v) for n, v in zip(learn.recorder.metric_names, learn.recorder.log)
+            if n not in ('epoch', 'time', 'step') and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+def tensorboard_log(log_dir # The directory of the event files
+                   ) -> Callback:
+    "fastai's `TensorBoardCallback`, logging against the step: each step's loss, lr and gradient norm, and each evaluation's metrics"
+    from fastai.callback.tensorboard import TensorBoardCallback   # here: tensorboard is an optional dependency
+    class TensorBoardLog(TensorBoardCallback):
+        "fastai's `TensorBoardCallback` with the step as x-axis, writing per-step values at each evaluation (no sync per step)"
+        def __init__(self): super().__init__(log_dir, trace_model=False, log_preds=False)
+        def before_fit(self):
+            "Open the writer, and mark this fit for the step rows"
+            super().before_fit(); self._taken = 0
+        def after_batch(self):
+            "Nothing per batch: the values of each step are written at the evaluation"
+        def after_epoch(self):
+            "Write the steps since the last evaluation, then this evaluation's metrics at its step"
+            if not self.run: return
+            for r in _step_rows(self, self.learn):
+                for k in ('loss', 'lr', 'grad_norm'): self.writer.add_scalar(f'train/{k}', r[k], r['step'])
+            step = self.learn.steps.step
+            for k, v in _eval_values(self.learn).items(): self.writer.add_scalar(f'eval/{k}', v, step)
+            self.writer.flush()
+    return TensorBoardLog()
+
+def wandb_log(project:str='fasttrain', # The W&B project, when this callback starts the W&B run
+              log_dir=None, # W&B's directory (`WANDB_MODE=offline` keeps the run there)
+              config:dict|None=None # Settings to record with the run
+             ) -> Callback:
+    "fastai's `WandbCallback`, logging against the step: each step's loss, lr and gradient norm, and each evaluation's metrics"
+    import wandb   # here: wandb is an optional dependency
+    from fastai.callback.wandb import WandbCallback
+    class WandbLog(WandbCallback):
+        "fastai's `WandbCallback` with the step as x-axis, logging per-step values at each evaluation (no sync per step)"
+        def __init__(self): super().__init__(log=None, log_preds=False, log_model=False); self.started = False
+        def before_fit(self):
+            "Start a W&B run if there is none (fastai's own set-up, which gathers the learner's arguments, is left out)"
+            if wandb.run is None:
+                if log_dir is not None: Path(log_dir).mkdir(parents=True, exist_ok=True)
+                wandb.init(project=project, dir=None if log_dir is None else str(log_dir), config=config); self.started = True
+            self.run, self._taken = not hasattr(self.learn, 'lr_finder'), 0
+        def before_batch(self):
+            "Nothing per batch"
+        def after_batch(self):
+            "Nothing per batch: the values of each step are logged at the evaluation"
+        def after_epoch(self):
+            "Log the steps since the last evaluation, then this evaluation's metrics at its step"
+            if not self.run: return
+            for r in _step_rows(self, self.learn): wandb.log({f'train/{k}': r[k] for k in ('loss', 'lr', 'grad_norm')}, step=r['step'])
+            wandb.log({f'eval/{k}': v for k, v in _eval_values(self.learn).items()}, step=self.learn.steps.step)
+        def after_fit(self):
+            "End the W&B run this callback started"
+            if self.started: wandb.finish(); self.started = False
+    return WandbLog()
+
+def tracker(kind:str, # 'tensorboard' or 'wandb'
+            run_dir=None, # The run's directory: TensorBoard's event files go to its `tb/`, W&B's offline files to its `wandb/`
+            **kwargs # More arguments of `wandb_log`
+           ) -> Callback:
+    "An experiment tracker's callback for `lm_learner`: 'tensorboard' or 'wandb', logging against the step"
+    d = Path(run_dir) if run_dir is not None else Path('runs')
+    if kind == 'tensorboard': return tensorboard_log(d/'tb')
+    if kind == 'wandb': return wandb_log(log_dir=d, **kwargs)
+    raise ValueError(f"tracker must be 'tensorboard' or 'wandb', got {kind!r}")
 
 # %% ../nbs/09_lm_training.ipynb #86168de9
 def _lm_config(config, dls) -> GPTConfig:
     "`config` as a GPTConfig; a preset name takes its vocabulary and context from the data"
-    tok, T = _tokenizer_of(dls), getattr(dls.train, 'block_size', None)
+    tok, T = tokenizer_of(dls), getattr(dls.train, 'block_size', None)
     if isinstance(config, str):
         over = {k: v for k, v in (('vocab_size', getattr(tok, 'vocab_size', None)), ('block_size', T)) if v is not None}
         return GPTConfig.preset(config, **over)
@@ -453,20 +519,6 @@ def _lm_config(config, dls) -> GPTConfig:
     if T is not None and T > config.block_size:
         raise ValueError(f"The data's windows have {T} tokens but the model's context is block_size={config.block_size}")
     return config
-
-def _adamw_groups(params, lr, betas=(0.9, 0.95), eps=1e-8):
-    "fastai `opt_func`: fasttrain's AdamW over parameter groups that carry their own weight decay"
-    return OptimWrapper(params, opt=partial(AdamW, betas=betas, eps=eps), lr=lr)
-
-def _muon_groups(model, weight_decay, lr_scale):
-    "`muon_groups`, with the Muon groups' learning rate `lr_scale` × the schedule's"
-    gs = muon_groups(model, weight_decay)
-    for g in gs: g['lr_scale'] = lr_scale if g['use_muon'] else 1.
-    return gs
-
-def _muon_opt(params, lr, betas=(0.9, 0.95), momentum=0.95):
-    "fastai `opt_func`: fasttrain's Muon (AdamW for the groups without `use_muon`)"
-    return OptimWrapper(params, opt=partial(Muon, betas=betas, momentum=momentum), lr=lr)
 
 # %% ../nbs/09_lm_training.ipynb #25143682
 def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len(dls.train)` = steps between evaluations
@@ -479,11 +531,14 @@ def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len
                warmup:float=0.05, # Warmup steps, or a fraction of the run if < 1
                min_lr_ratio:float=0.1, # The schedule ends at this × `lr`
                clip:float|None=1.0, # Global gradient-norm clip; `None` for none
-               dtype='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
+               dtype='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (notebook 08's `resolve_dtype`)
                chunk_size='auto', # Chunked cross-entropy rows; 'auto': 1024 for vocabularies of 8,192+ tokens, else off
                max_bad_steps:int|None=10, # `NonFiniteGuard`: consecutive non-finite steps that stop training; `None`: no guard
-               save_dir=None, save_every:int=100, keep:int=3, # `Checkpoint`, when `save_dir` is given
+               run_dir=None, # A run directory (notebook 09b): checkpoints, config, metrics, per-step values, plot and samples go there
+               save_dir=None, save_every:int=100, keep:int=3, # `Checkpoint` into `save_dir` (default: the run directory's checkpoints)
                sample_prompt:str|None=None, sample_tokens:int=200, # `Samples` after each validation, when a prompt is given
+               progress:str|None='auto', # 'auto' (a bar in a notebook or terminal, plain lines in a log file), 'bar', 'lines' or None
+               log:str|None=None, # An experiment tracker: 'tensorboard' or 'wandb' (`tracker`), writing into the run directory
                compile:bool=False, # Compile the model with `torch.compile` (in place: checkpoints keep their keys; notebook 11)
                model:nn.Module|None=None, # A model to train instead of `GPT(config)`
                opt_func=None, splitter=None, # Optimizer; default fasttrain's AdamW over `param_groups(model, wd)`
@@ -495,57 +550,35 @@ def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len
     if model is None: model = GPT(_lm_config(config, dls))
     model = model.to(device)
     if compile: model.compile()
-    amp_dt = _resolve_dtype(dtype, device)
+    amp_dt = resolve_dtype(dtype, device)
     V = getattr(getattr(model, 'config', None), 'vocab_size', 0)
     if chunk_size == 'auto': chunk_size = 1024 if V >= 8192 else None
     if opt not in ('adamw', 'muon'): raise ValueError(f"opt must be 'adamw' or 'muon', got {opt!r}")
-    if splitter is None: splitter = partial(param_groups, weight_decay=wd) if opt == 'adamw' else partial(_muon_groups, weight_decay=wd, lr_scale=muon_lr / lr)
-    if opt_func is None: opt_func = partial(_adamw_groups if opt == 'adamw' else _muon_opt, betas=betas)
-    cb = [Steps(warmup, min_lr_ratio), Throughput()] + ([NonFiniteGuard(max_bad_steps)] if max_bad_steps is not None else [])
+    if splitter is None: splitter = partial(param_groups, weight_decay=wd) if opt == 'adamw' else partial(muon_lr_groups, weight_decay=wd, muon_lr_scale=muon_lr / lr)
+    if opt_func is None: opt_func = partial(adamw_opt if opt == 'adamw' else muon_opt, betas=betas)
+    run = RunDir(run_dir) if run_dir is not None else None
+    if save_dir is None and run is not None: save_dir = run/'checkpoints'
+    cb = [Steps(warmup, min_lr_ratio), Throughput(), StepStats()] + ([NonFiniteGuard(max_bad_steps)] if max_bad_steps is not None else [])
     if clip is not None: cb.append(ClipGradNorm(clip))
     if amp_dt is not None: cb.append(AMP(amp_dt))
     if chunk_size is not None: cb.append(ChunkedLoss(chunk_size))
     if save_dir is not None: cb.append(Checkpoint(save_dir, save_every, keep))
-    if sample_prompt is not None: cb.append(Samples(sample_prompt, sample_tokens))
+    if sample_prompt is not None: cb.append(Samples(sample_prompt, sample_tokens, fname=None if run is None else run/'samples.txt'))
+    if run is not None:
+        settings = dict(lr=lr, wd=wd, opt=opt, muon_lr=muon_lr, betas=list(betas), warmup=warmup, min_lr_ratio=min_lr_ratio, clip=clip,
+                        dtype=dtype_name(amp_dt) if amp_dt is not None else 'fp32', device=str(device))
+        cb.append(RunLog(run, config=dict(settings=settings, model=asdict(model.config) if isinstance(getattr(model, 'config', None), GPTConfig) else None)))
+    if log is not None: cb.append(tracker(log, None if run is None else run.path))
     learn = Learner(dls, model, loss_func=LMLoss(), opt_func=opt_func, splitter=splitter, lr=lr,
                     metrics=lm_metrics() + list(metrics or []), cbs=cb + list(cbs or []), **kwargs)
     learn.metrics = [ValueMetric(partial(getattr, learn.steps, 'step'), 'step')] + list(learn.metrics)   # the x-axis of every row
     learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, CastToTensor)])   # batches are plain tensors: one callback less per event
-    return sync_free(learn)
+    return sync_free(learn, progress)
 
-# %% ../nbs/09_lm_training.ipynb #e0c2569e
-def _overhead_pair(text, config, bs:int, steps:int, lr:float, seed:int, device, bar:bool, first:str='raw'):
-    "Train the same model on the same batches with `fit_raw` and with `lm_learner`: tokens/s of each and the final weights"
-    tok, out = CharTokenizer(text), {}
-    cfg = GPTConfig.preset(config, vocab_size=tok.vocab_size) if isinstance(config, str) else config
-    for kind in (('raw', 'learner') if first == 'raw' else ('learner', 'raw')):
-        torch.manual_seed(seed)
-        dls = lm_dls(tok.encode(text), cfg.block_size, bs, valid_pct=0.002, n_batches=steps, seed=seed, tokenizer=tok)
-        model = GPT(cfg).to(device)
-        t0 = time.perf_counter()
-        if kind == 'raw': fit_raw(model, dls.train, LMLoss(), AdamW(param_groups(model, 0.1), lr=lr, betas=(0.9, 0.95)), n_steps=steps)
-        else:
-            learn = lm_learner(dls, model=model, lr=lr, warmup=0, min_lr_ratio=1., clip=None, device=device, dtype='fp32')
-            if not bar: learn.remove_cb(learn.progress)
-            with learn.no_logging(): learn.fit_steps(steps)
-        _sync(torch.device(device)); out[kind] = (steps * bs * cfg.block_size / (time.perf_counter() - t0), model)
-    return out
-
-# %% ../nbs/09_lm_training.ipynb #b1f92cb6
-def bench_overhead(steps:int=200, # Training steps per measurement
-                   rounds:int=3, # Pairs of measurements, alternating which goes first
-                   config='tiny', # A preset name or `GPTConfig`
-                   bs:int=12, # Windows per batch
-                   lr:float=1e-3, # Constant learning rate of both
-                   device='cpu', # Where to train
-                   text:str|None=None, # The corpus; defaults to Tiny Shakespeare
-                   bar:bool=True, # Keep the learner's progress bar (as users see it)
-                   seed:int=0) -> dict:
-    "Tokens/s of `fit_raw` and of `lm_learner` on the same model, batches and optimizer, alternated in one process"
-    if text is None: text = get_tinyshakespeare()
-    raw, lrn, diff = [], [], 0.
-    for r in range(rounds):
-        res = _overhead_pair(text, config, bs, steps, lr, seed, device, bar, first=('raw', 'learner')[r % 2])
-        raw.append(res['raw'][0]); lrn.append(res['learner'][0])
-        diff = max([diff] + [(a - b).abs().max().item() for a, b in zip(res['raw'][1].parameters(), res['learner'][1].parameters())])
-    return dict(raw_tokens_s=raw, learner_tokens_s=lrn, ratio=statistics.median(lrn) / statistics.median(raw), max_weight_diff=diff)
+# %% ../nbs/09_lm_training.ipynb #2adab523
+def __getattr__(name):
+    "`bench_overhead` moved to the command line's module (notebook 10); `fasttrain.lm.bench_overhead` keeps working"
+    if name == 'bench_overhead':
+        from fasttrain.cli import bench_overhead
+        return bench_overhead
+    raise AttributeError(f"module 'fasttrain.lm' has no attribute {name!r}")

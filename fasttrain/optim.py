@@ -18,12 +18,13 @@ from fastcore.meta import delegates
 from fastai.learner import Learner
 from fastai.callback.core import Callback
 from fastai.callback.schedule import combined_cos
+from fastai.optimizer import OptimWrapper
 
 # %% auto #0
 __all__ = ['SGD', 'RMSProp', 'Adam', 'AdamW', 'Lion', 'newton_schulz', 'Muon', 'param_groups', 'muon_groups', 'warmup_cosine',
-           'wsd', 'one_cycle', 'StepSchedule', 'clip_grad_norm_', 'ClipGradNorm', 'ill_conditioned_quadratic',
-           'rosenbrock', 'trajectory', 'explorer_optimizers', 'plot_trajectories', 'optim_explorer', 'schedule_curves',
-           'plot_schedules', 'schedule_explorer']
+           'wsd', 'one_cycle', 'StepSchedule', 'clip_grad_norm_', 'ClipGradNorm', 'adamw_opt', 'muon_opt',
+           'muon_lr_groups', 'ill_conditioned_quadratic', 'rosenbrock', 'trajectory', 'explorer_optimizers',
+           'plot_trajectories', 'optim_explorer', 'schedule_curves', 'plot_schedules', 'schedule_explorer']
 
 # %% ../nbs/06_optimizers.ipynb #5eae714c
 def _check_hyper(name, v, lo=0., hi=None) -> float:
@@ -424,9 +425,40 @@ class ClipGradNorm(Callback):
         "Clip the gradients to `max_norm` and keep the norm they had (on the device, no sync)"
         self._norms.append(clip_grad_norm_(self.learn.model.parameters(), self.max_norm).detach())
     @property
+    def last_norm(self) -> torch.Tensor|None:
+        "The norm before clipping of the latest step, a 0-d tensor on the device (no sync)"
+        return self._norms[-1] if self._norms else None
+    @property
     def grad_norms(self) -> torch.Tensor:
         "The norm before clipping of every step of the last fit, copied to the CPU once"
         return torch.stack(self._norms).cpu() if self._norms else torch.zeros(0)
+
+# %% ../nbs/06_optimizers.ipynb #80dae827
+def adamw_opt(params, # Parameter groups, as a fastai splitter returns them (`param_groups`)
+              lr:float, # The starting learning rate, which fastai's schedules then set
+              betas:tuple=(0.9, 0.95), # AdamW's (β1, β2)
+              eps:float=1e-8 # AdamW's ε
+             ) -> OptimWrapper:
+    "fastai `opt_func`: fasttrain's AdamW over parameter groups that carry their own weight decay"
+    return OptimWrapper(params, opt=partial(AdamW, betas=betas, eps=eps), lr=lr)
+
+def muon_opt(params, # Parameter groups with a `use_muon` flag (`muon_groups`)
+             lr:float, # The starting learning rate, which fastai's schedules then set
+             betas:tuple=(0.9, 0.95), # AdamW's (β1, β2), for the groups without `use_muon`
+             momentum:float=0.95 # Muon's momentum μ
+            ) -> OptimWrapper:
+    "fastai `opt_func`: fasttrain's Muon for the `use_muon` groups, AdamW for the others"
+    return OptimWrapper(params, opt=partial(Muon, betas=betas, momentum=momentum), lr=lr)
+
+# %% ../nbs/06_optimizers.ipynb #6059f0b7
+def muon_lr_groups(model:nn.Module, # The model whose parameters to split
+                   weight_decay:float=0., # Decay λ of the weight matrices
+                   muon_lr_scale:float=1. # The Muon groups' learning rate, as a multiple of the schedule's
+                  ) -> list[dict]:
+    "`muon_groups`, each tagged with an `lr_scale`: `muon_lr_scale` for the Muon matrices, 1 for the rest"
+    gs = muon_groups(model, weight_decay)
+    for g in gs: g['lr_scale'] = muon_lr_scale if g['use_muon'] else 1.
+    return gs
 
 # %% ../nbs/06_optimizers.ipynb #79b3d646
 def ill_conditioned_quadratic(p:torch.Tensor, # Points, (..., 2)

@@ -143,8 +143,8 @@ def _setup(case, tmp, data, ref):
     if case == 'resume_without_checkpoint': return t + ['--resume'], out, f"--resume: no checkpoint (step-N.pt) in {out/'checkpoints'}"
     if case in ('other_architecture', 'fresh_run_over_a_run'):
         import shutil; shutil.rmtree(out); shutil.copytree(ref[0], out)
-        if case == 'fresh_run_over_a_run': return t, out, 'already holds a run (config.json, tokenizer.json, metrics.csv, loss.png, samples.txt, checkpoints)'
-        return t + ['--n-embd', '64', '--resume'], out, "tensor 'wte.weight' has shape (58, 32) in the checkpoint but (58, 64) in this model"
+        if case == 'fresh_run_over_a_run': return t, out, 'already holds a run (config.json, history.jsonl, tokenizer.json, metrics.csv, steps.csv, loss.png, samples.txt, checkpoints)'
+        return t + ['--n-embd', '64', '--resume'], out, "--resume with settings other than the run's: --n-embd 32 -> 64"
     if case == 'truncated_checkpoint':
         b = (ckpts(ref[0])[-1]).read_bytes(); (out/'checkpoints').mkdir(); (out/'checkpoints'/'step-0000040.pt').write_bytes(b[:len(b) // 2])
         return t + ['--resume'], out, 'step-0000040.pt is truncated or not a checkpoint'
