@@ -17,7 +17,7 @@ from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import to_float
-from .core import _available
+from .core import _available, _xla_wait
 
 # %% auto #0
 __all__ = ['float_dtypes', 'float_format', 'float_formats', 'activation_dtypes', 'param_dtypes', 'DynamicLossScaler',
@@ -289,6 +289,7 @@ def to_amp(self:Learner, dtype='bf16', **kwargs):
 def _sync(dev:torch.device):
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
     elif dev.type == 'mps': torch.mps.synchronize()
+    elif dev.type == 'xla': _xla_wait()   # launch the recorded graph, then wait for it (notebook 00)
 
 def _bench_one(make_model, make_batch, loss_func, mode, steps, warmup, dev, lr):
     "Mean step time (ms), peak memory (MiB or None) and final loss of one precision mode"
