@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 from fastcore.basics import patch
-from .core import default_device, atomic_write, peak_flops   # first: it silences a warning fastai's import gives
+from .core import default_device, atomic_write, peak_flops, mark_step, seeded_generator   # first: it silences a warning fastai's import gives
 from fastai.learner import Learner, Metric, ValueMetric, AvgLoss, AvgSmoothLoss, CastToTensor
 from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.progress import ProgressCallback
@@ -30,7 +30,7 @@ from .amp import AMP, amp_dtypes, _sync   # _sync: wait for the device's queued 
 __all__ = ['LMLoss', 'ChunkedLoss', 'LossMetric', 'lm_metrics', 'Steps', 'Throughput', 'NonFiniteError', 'NonFiniteGuard',
            'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
            'find_checkpoint', 'Checkpoint', 'Samples', 'DeviceAvgLoss', 'DeviceSmoothLoss', 'SyncFreeProgress',
-           'sync_free', 'lm_learner', 'bench_overhead']
+           'sync_free', 'MarkStep', 'lm_learner', 'bench_overhead']
 
 # %% ../nbs/09_lm_training.ipynb #2c99f618
 class LMLoss:
@@ -201,6 +201,7 @@ def _plain(o):
     "`o` with NumPy scalars and arrays turned into Python numbers and tensors, which `weights_only` loading accepts"
     if isinstance(o, np.generic): return o.item()          # e.g. the np.float64 lrs that fastai's schedulers set
     if isinstance(o, np.ndarray): return torch.from_numpy(o)
+    if isinstance(o, torch.Tensor) and o.device.type == 'xla': return o.cpu()   # a TPU's tensors, saved loadable anywhere
     if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)): return type(o)(_plain(v) for v in o)
     return o
@@ -242,6 +243,7 @@ def save_checkpoint(path, # The file to write (atomically)
     learn = learn_or_model if isinstance(learn_or_model, Learner) else None
     model = learn.model if learn is not None else learn_or_model
     if not isinstance(model, nn.Module): raise TypeError(f"save_checkpoint needs a Learner or an nn.Module, got {type(learn_or_model).__name__}")
+    mark_step(next(model.parameters(), torch.empty(0)).device)   # a TPU: run the pending step as one graph first (notebook 00)
     _check_finite(model)
     tok = tokenizer if tokenizer is not None else _tokenizer_of(learn)
     cfg = getattr(model, 'config', None)
@@ -385,7 +387,7 @@ class Samples(Callback):
         tok = self.tokenizer or _tokenizer_of(self.learn)
         dev = next(self.learn.model.parameters()).device
         idx = torch.tensor([tok.encode(self.prompt)], device=dev)
-        g = torch.Generator(device=dev).manual_seed(self.seed)
+        g = seeded_generator(dev, self.seed)   # on the CPU for a TPU, which has no generators (notebook 00)
         text = tok.decode(self.learn.model.generate(idx, self.n_tokens, self.temperature, self.top_k, generator=g)[0].tolist())
         step = getattr(getattr(self.learn, 'steps', None), 'step', None)
         self.samples.append((step, text))
@@ -426,6 +428,13 @@ def sync_free(learn:Learner) -> Learner:
     olds = [cb for cb in learn.cbs if type(cb) is ProgressCallback]
     if olds: learn.remove_cbs(olds); learn.add_cb(SyncFreeProgress())
     return learn
+
+# %% ../nbs/09_lm_training.ipynb #e7a3c1d5
+class MarkStep(Callback):
+    "On an XLA device (a TPU), end the lazy graph after every batch, so that each step compiles once and then replays"
+    order = 100   # after every other callback's after_batch: the whole step, its metrics and checkpoint in one graph
+    def before_fit(self): self.device = next(self.learn.model.parameters()).device
+    def after_batch(self): mark_step(self.device)
 
 # %% ../nbs/09_lm_training.ipynb #0746a8ce
 def _resolve_dtype(dtype, device:torch.device) -> torch.dtype|None:
@@ -507,6 +516,7 @@ def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len
     if chunk_size is not None: cb.append(ChunkedLoss(chunk_size))
     if save_dir is not None: cb.append(Checkpoint(save_dir, save_every, keep))
     if sample_prompt is not None: cb.append(Samples(sample_prompt, sample_tokens))
+    if device.type == 'xla': cb.append(MarkStep())
     learn = Learner(dls, model, loss_func=LMLoss(), opt_func=opt_func, splitter=splitter, lr=lr,
                     metrics=lm_metrics() + list(metrics or []), cbs=cb + list(cbs or []), **kwargs)
     learn.metrics = [ValueMetric(partial(getattr, learn.steps, 'step'), 'step')] + list(learn.metrics)   # the x-axis of every row
