@@ -433,8 +433,12 @@ def sync_free(learn:Learner) -> Learner:
 class MarkStep(Callback):
     "On an XLA device (a TPU), end the lazy graph after every batch, so that each step compiles once and then replays"
     order = 100   # after every other callback's after_batch: the whole step, its metrics and checkpoint in one graph
-    def before_fit(self): self.device = next(self.learn.model.parameters()).device
-    def after_batch(self): mark_step(self.device)
+    def before_fit(self):
+        "Note the model's device"
+        self.device = next(self.learn.model.parameters()).device
+    def after_batch(self):
+        "End the step's graph: compile it the first time, replay it after"
+        mark_step(self.device)
 
 # %% ../nbs/09_lm_training.ipynb #0746a8ce
 def _resolve_dtype(dtype, device:torch.device) -> torch.dtype|None:
