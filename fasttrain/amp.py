@@ -16,7 +16,6 @@ from fastcore.meta import delegates
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.fp16 import MixedPrecision
-from fastai.torch_core import to_float
 from .core import _available, _xla_wait
 
 # %% auto #0
@@ -217,6 +216,11 @@ def check_amp(device, # Where the model lives
                      f"Supported there: {[_SHORT[d] for d in ok] or 'none'}")
 
 # %% ../nbs/08_mixed_precision.ipynb #e1d5bcb1
+def _to_float(o):
+    "`o` with its floating-point tensors in fp32; anything else (such as the `None` logits of a chunked loss) as it is"
+    if isinstance(o, (tuple, list)): return type(o)(_to_float(x) for x in o)
+    return o.float() if torch.is_tensor(o) and o.is_floating_point() else o
+
 class AMP(Callback):
     "Mixed precision on CUDA, CPU, MPS or XLA: autocast forward and loss to `dtype`, with dynamic loss scaling for fp16"
     order = 10  # after GradientAccumulation (6), before gradient clipping (11): see the notebook
@@ -238,7 +242,7 @@ class AMP(Callback):
         check_amp(self.device, self.dtype)
         self.autocast = torch.autocast(self.device.type, dtype=self.dtype)
     def before_batch(self): self._exit(); self.autocast.__enter__(); self._inside = True
-    def after_pred(self): self.learn.pred = to_float(self.pred)
+    def after_pred(self): self.learn.pred = _to_float(self.pred)   # (fastai's to_float fails on a chunked loss's None)
     def after_loss(self): self._exit()
     def after_cancel_batch(self): self._exit()
     def after_fit(self): self._exit()
