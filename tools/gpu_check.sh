@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Everything fasttrain measures on a CUDA GPU, in one script that finishes within 8 minutes on one H100/H200:
+# Everything fasttrain measures on a CUDA GPU, in one script that finishes within 8 minutes on one H100/H200 (the parts' limits add up to 450 s, plus start-up):
 #   1. notebooks  every `#| cuda` cell: `nbdev-test --flags cuda` on the notebooks that have them, then
 #                 `tools/run_nbs.py --flags cuda --only-flagged`, which stores those cells' outputs in the notebooks
 #                 (a copy of each changed notebook goes into the results too)                   at most 140 s
 #   2. precision  bench/amp.py --device cuda: notebook 08's GPT-2 block in fp32, TF32, bf16 and fp16        at most 50 s
 #   3. throughput bench/throughput.py: GPT-2 small, bf16, flash attention, torch.compile, fused AdamW, the largest
 #                 micro-batch, tokens/s, MFU, memory, and one switch at a time (compile, optimizer, chunked
-#                 loss, Muon, a hand-written loop)                                                         at most 270 s
+#                 loss, Muon, a hand-written loop)                                                         at most 260 s
 # A part that fails or runs out of time does not stop the others, and every part writes its results as it goes:
 #   results/gpu-check-<UTC time>/   status.json (each part's exit status and seconds), summary.md (all the tables),
 #                                   env.txt, precision.json, throughput.json and .md, *.log, the notebooks with outputs
@@ -124,7 +124,7 @@ else part precision 50 "$py" bench/amp.py --device cuda --json "$out/precision.j
 
 # --- 3. training throughput of GPT-2 small, and what each switch is worth
 if [ $dry = 1 ]; then part throughput 170 "$py" bench/throughput.py --dry-run --budget 150 --out "$out/throughput.json"
-else part throughput 270 "$py" bench/throughput.py --budget 250 --cap 140 --out "$out/throughput.json"; fi
+else part throughput 260 "$py" bench/throughput.py --budget 240 --cap 140 --out "$out/throughput.json"; fi
 
 # --- the summary
 { echo "# tools/gpu_check.sh$([ $dry = 1 ] && echo ' --dry-run (CPU, toy sizes: the figures mean nothing)')"; echo
