@@ -16,7 +16,6 @@ from fastcore.meta import delegates
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.fp16 import MixedPrecision
-from fastai.torch_core import to_float
 from .core import device_available, sync
 
 # %% auto #0
@@ -245,6 +244,11 @@ def resolve_dtype(dtype, # 'auto', 'fp32', 'bf16' or 'fp16' (a torch dtype, or a
     return None if dt == torch.float32 else dt
 
 # %% ../nbs/08_mixed_precision.ipynb #e1d5bcb1
+def _to_float(o):
+    "`o` with its floating-point tensors in fp32; anything else (such as the `None` logits of a chunked loss) as it is"
+    if isinstance(o, (tuple, list)): return type(o)(_to_float(x) for x in o)
+    return o.float() if torch.is_tensor(o) and o.is_floating_point() else o
+
 class AMP(Callback):
     "Mixed precision on CUDA, CPU, MPS or XLA: autocast forward and loss to `dtype`, with dynamic loss scaling for fp16"
     order = 10  # after GradientAccumulation (6), before gradient clipping (11): see the notebook
@@ -271,7 +275,7 @@ class AMP(Callback):
         self._exit(); self.autocast.__enter__(); self._inside = True
     def after_pred(self):
         "Cast the predictions to float32, so the loss is computed in full precision"
-        self.learn.pred = to_float(self.pred)
+        self.learn.pred = _to_float(self.pred)   # fastai's to_float fails on a chunked loss's None logits
     def after_loss(self):
         "Leave autocast: the backward pass runs outside it"
         self._exit()

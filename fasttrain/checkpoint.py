@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from .core import atomic_write, default_device   # first: it silences a warning fastai's import gives
+from .core import atomic_write, default_device, mark_step   # first: it silences a warning fastai's import gives
 from fastai.learner import Learner
 from fastai.callback.core import Callback
 from matplotlib.figure import Figure
@@ -50,6 +50,7 @@ _FORMATS = ('fasttrain.checkpoint/1', FORMAT)   # /1 kept the callbacks' states 
 
 def _plain(o):
     "`o` with NumPy scalars and arrays turned into Python numbers and tensors, which `weights_only` loading accepts"
+    if isinstance(o, torch.Tensor) and o.device.type == 'xla': return o.cpu()   # a TPU's tensors, saved loadable anywhere
     if isinstance(o, np.generic): return o.item()          # e.g. the np.float64 lrs that fastai's schedulers set
     if isinstance(o, np.ndarray): return torch.from_numpy(o)
     if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
@@ -107,6 +108,7 @@ def save_checkpoint(path, # The file to write (atomically)
     learn = learn_or_model if isinstance(learn_or_model, Learner) else None
     model = learn.model if learn is not None else learn_or_model
     if not isinstance(model, nn.Module): raise TypeError(f"save_checkpoint needs a Learner or an nn.Module, got {type(learn_or_model).__name__}")
+    mark_step(next(model.parameters(), torch.empty(0)).device)   # a TPU: run the pending step as one graph first (notebook 00)
     _check_finite(model)
     tok = tokenizer if tokenizer is not None else tokenizer_of(learn)
     cfg = getattr(model, 'config', None)

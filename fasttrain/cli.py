@@ -323,6 +323,7 @@ def sample(a:argparse.Namespace) -> int:
     p = Path(a.checkpoint).expanduser()
     if not p.exists(): raise CLIError(f"{p}: no such checkpoint file or run directory")
     import torch
+    from fasttrain.core import seeded_generator
     from fasttrain.checkpoint import find_checkpoint, model_from_checkpoint
     if p.is_dir():
         d, p = p, find_checkpoint(p) or find_checkpoint(p/'checkpoints')
@@ -334,7 +335,7 @@ def sample(a:argparse.Namespace) -> int:
     prompt = a.prompt if a.prompt is not None else '\n' if '\n' in tok.stoi else tok.chars[0]
     try: idx = torch.tensor([tok.encode(prompt)], device=dev)                    # (1, T)
     except ValueError as e: raise CLIError(f"--prompt: {e}") from e
-    g = torch.Generator(device=dev).manual_seed(a.seed)
+    g = seeded_generator(dev, a.seed)   # on the CPU for a TPU, which has no generators (notebook 00)
     ids = model.generate(idx, a.tokens, a.temperature, a.top_k, a.top_p, generator=g)  # (1, T + tokens)
     print(tok.decode(ids[0]))
     return 0

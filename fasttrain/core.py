@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['device_available', 'parse_device', 'default_device', 'sync', 'set_seed', 'count_params', 'atomic_write', 'peak_flops',
-           'env_report']
+__all__ = ['device_available', 'parse_device', 'default_device', 'mark_step', 'seeded_generator', 'sync', 'set_seed',
+           'count_params', 'atomic_write', 'peak_flops', 'env_report']
 
 # %% ../nbs/00_core.ipynb #f0cc18df
 # fastai 2.8 decorates a few helpers with `torch.jit.script`, which recent torch deprecates with a FutureWarning at
@@ -74,6 +74,31 @@ def default_device(prefer=None # A device name (`'cuda'`, `'cuda:1'`, `'mps'`, `
         if device_available(kind): return parse_device(kind, 'default_device()')
     return torch.device('cpu')
 
+# %% ../nbs/00_core.ipynb #b3f0c9a1
+def mark_step(device # The device the step ran on: a `torch.device` or a name
+             ) -> None:
+    "On an XLA device, end the step: compile the recorded graph (once per distinct graph) and launch it; elsewhere, nothing"
+    if torch.device(device).type != 'xla': return
+    import torch_xla
+    if hasattr(torch_xla, 'sync'): torch_xla.sync()   # the current name...
+    else:
+        import torch_xla.core.xla_model as xm          # ...and the older one
+        xm.mark_step()
+
+def _xla_wait():
+    "Launch what the XLA device has recorded and wait until it has run (the XLA case of a device sync)"
+    import torch_xla.core.xla_model as xm
+    mark_step('xla')
+    xm.wait_device_ops()
+
+# %% ../nbs/00_core.ipynb #d9e4a6f3
+def seeded_generator(device, # Where the random draws will be used: a `torch.device` or a name
+                     seed:int # The generator's seed
+                    ) -> torch.Generator:
+    "A `torch.Generator` seeded with `seed`: on `device` for cpu, cuda and mps, on the CPU for devices without generators (xla)"
+    dev = torch.device(device)
+    return (torch.Generator(device=dev) if dev.type in ('cpu', 'cuda', 'mps') else torch.Generator()).manual_seed(seed)
+
 # %% ../nbs/00_core.ipynb #887d86ed
 def sync(device # A `torch.device` or name: where the queued work runs
         ) -> None:
@@ -81,9 +106,7 @@ def sync(device # A `torch.device` or name: where the queued work runs
     dev = torch.device(device)
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
     elif dev.type == 'mps': torch.mps.synchronize()
-    elif dev.type == 'xla':
-        import torch_xla.core.xla_model as xm   # here, not at the top: torch_xla is optional
-        xm.wait_device_ops()
+    elif dev.type == 'xla': _xla_wait()   # launch what XLA has recorded, then wait for it (below)
 
 # %% ../nbs/00_core.ipynb #e76a3b5d
 def set_seed(seed:int, # The seed, an integer in [0, 2**32)

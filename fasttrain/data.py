@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from .core import atomic_write
+from .core import atomic_write, default_device
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastprogress.fastprogress import progress_bar
@@ -57,7 +57,7 @@ class TensorDL(DataLoader):
 def digits_dls(bs:int=64, # Batch size of the training loader (validation uses twice as much)
                valid_pct:float=0.2, # Fraction of the images held out for validation
                seed:int=42, # Seed of the split and of the training loader's shuffle
-               device=None # Device to put batches on; `None` leaves them on the CPU for `Learner` to move
+               device=None # Where the batches go, and so fastai's model; `None`: `default_device()` (a GPU when there is one)
               ) -> DataLoaders:
     "scikit-learn's 8×8 digits as fastai `DataLoaders` of (64 pixels in [0,1], label) with a fixed, seeded split"
     if not 0 < valid_pct < 1: raise ValueError(f"valid_pct must be between 0 and 1, got {valid_pct}")
@@ -68,7 +68,7 @@ def digits_dls(bs:int=64, # Batch size of the training loader (validation uses t
     n_valid = round(len(x) * valid_pct)
     va, tr = perm[:n_valid], perm[n_valid:]
     return DataLoaders(TensorDL((x[tr], y[tr]), bs=bs, shuffle=True, seed=seed),
-                       TensorDL((x[va], y[va]), bs=2*bs, seed=seed), device=device)
+                       TensorDL((x[va], y[va]), bs=2*bs, seed=seed), device=default_device(device))
 
 # %% ../nbs/01_data.ipynb #7a408d19
 TINYSHAKESPEARE_URL = 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt'

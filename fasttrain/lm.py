@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 from fastcore.basics import patch
-from .core import default_device, peak_flops, sync   # first: it silences a warning fastai's import gives
+from .core import default_device, peak_flops, sync, mark_step, seeded_generator   # first: it silences a warning fastai's import gives
 from fastai.learner import Learner, Metric, ValueMetric, AvgLoss, AvgSmoothLoss, CastToTensor
 from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.progress import ProgressCallback
@@ -30,7 +30,7 @@ from .checkpoint import (CheckpointError, save_checkpoint, read_checkpoint, load
 # %% auto #0
 __all__ = ['LMLoss', 'ChunkedLoss', 'LossMetric', 'lm_metrics', 'Steps', 'Throughput', 'NonFiniteError', 'NonFiniteGuard',
            'Samples', 'DeviceAvgLoss', 'DeviceSmoothLoss', 'StepStats', 'SyncFreeProgress', 'LogLines', 'sync_free',
-           'tensorboard_log', 'wandb_log', 'tracker', 'lm_learner']
+           'MarkStep', 'tensorboard_log', 'wandb_log', 'tracker', 'lm_learner']
 
 # %% ../nbs/09_lm_training.ipynb #2c99f618
 class LMLoss:
@@ -139,7 +139,8 @@ def fit_steps(self:Learner, n_steps:int, # Train until the step counter reaches 
     "Train to step `n_steps` with warmup-cosine, validating every `len(dls.train)` steps; a resumed learner continues its run"
     if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 1: raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}")
     s = getattr(self, 'steps', None)
-    if not isinstance(s, Steps): raise ValueError("fit_steps needs a `Steps` callback on the Learner (lm_learner adds one)")
+    if not all(hasattr(s, a) for a in ('step', 'warmup', 'min_lr_ratio', 'total_steps')):   # duck-typed: a `Steps` from any copy of this module
+        raise ValueError("fit_steps needs a `Steps` callback on the Learner (lm_learner adds one)")
     if s.step > n_steps: raise ValueError(f"This learner is already at step {s.step}, past n_steps={n_steps}")
     lr = self.lr if lr is None else lr
     warm = round(s.warmup * n_steps) if s.warmup < 1 else int(s.warmup)
@@ -246,7 +247,7 @@ class Samples(Callback):
         tok = self.tokenizer or tokenizer_of(self.learn)
         dev = next(self.learn.model.parameters()).device
         idx = torch.tensor([tok.encode(self.prompt)], device=dev)
-        g = torch.Generator(device=dev).manual_seed(self.seed)
+        g = seeded_generator(dev, self.seed)   # on the CPU for a TPU, which has no generators (notebook 00)
         text = tok.decode(self.learn.model.generate(idx, self.n_tokens, self.temperature, self.top_k, generator=g)[0].tolist())
         step = getattr(getattr(self.learn, 'steps', None), 'step', None)
         self.samples.append((step, text))
@@ -431,6 +432,17 @@ def sync_free(learn:Learner, # The learner to change
     elif progress == 'lines': learn.add_cb(LogLines(heartbeat))
     return learn
 
+# %% ../nbs/09_lm_training.ipynb #e7a3c1d5
+class MarkStep(Callback):
+    "On an XLA device (a TPU), end the lazy graph after every batch, so that each step compiles once and then replays"
+    order = 100   # after every other callback's after_batch: the whole step, its metrics and checkpoint in one graph
+    def before_fit(self):
+        "Note the model's device"
+        self.device = next(self.learn.model.parameters()).device
+    def after_batch(self):
+        "End the step's graph: compile it the first time, replay it after"
+        mark_step(self.device)
+
 # %% ../nbs/09_lm_training.ipynb #trackers
 def _step_rows(cb, learn) -> list:
     "The per-step rows `StepStats` copied to the host since `cb` last asked (`cb._taken`, set to 0 in its `before_fit`)"
@@ -569,6 +581,7 @@ def lm_learner(dls, # `DataLoaders` from `lm_dls`: random training windows, `len
                         dtype=dtype_name(amp_dt) if amp_dt is not None else 'fp32', device=str(device))
         cb.append(RunLog(run, config=dict(settings=settings, model=asdict(model.config) if isinstance(getattr(model, 'config', None), GPTConfig) else None)))
     if log is not None: cb.append(tracker(log, None if run is None else run.path))
+    if device.type == 'xla': cb.append(MarkStep())
     learn = Learner(dls, model, loss_func=LMLoss(), opt_func=opt_func, splitter=splitter, lr=lr,
                     metrics=lm_metrics() + list(metrics or []), cbs=cb + list(cbs or []), **kwargs)
     learn.metrics = [ValueMetric(partial(getattr, learn.steps, 'step'), 'step')] + list(learn.metrics)   # the x-axis of every row

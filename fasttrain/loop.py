@@ -8,6 +8,7 @@ Docs: https://fasttrain.github.io/fasttrain/training_loop.html.md"""
 from __future__ import annotations
 import torch
 from torch import nn
+from .core import mark_step
 
 # %% auto #0
 __all__ = ['fit_raw']
@@ -36,6 +37,7 @@ def fit_raw(model:nn.Module, # The model to train, already on its device
             loss.backward()                          # backward
             opt.step()                               # update
             opt.zero_grad()
+            mark_step(device)                        # a TPU runs the step's graph now (notebook 00); elsewhere nothing
             losses.append(loss.detach())             # no .item(): no host-device sync per step
             if n_steps is not None and len(losses) == n_steps: return torch.stack(losses).tolist()
         if len(losses) == n_before: raise ValueError("train_dl yielded no batches")

@@ -13,6 +13,7 @@ from torch import nn
 import torch.nn.functional as F
 import torch.utils.checkpoint
 from fastcore.basics import patch
+from .core import mark_step
 from .losses import cross_entropy, chunked_cross_entropy
 
 # %% auto #0
@@ -306,6 +307,14 @@ def forward(self:GPT, idx:torch.Tensor, # Token ids (B, T)
     if targets is None: return logits
     return logits, cross_entropy(logits, targets)                       # fp32 inside; 0, not NaN, if every target is -100
 
+# %% ../nbs/03_architecture.ipynb #f4b0d8e2
+@patch
+def _apply(self:GPT, fn, *args, **kwargs):
+    "`nn.Module._apply` (what `.to`, `.cuda` and `.half` run), then the output layer tied to the embedding again"
+    super(GPT, self)._apply(fn, *args, **kwargs)
+    if self.config.tie_weights: self.lm_head.weight = self.wte.weight   # a move to XLA makes two parameters of one
+    return self
+
 # %% ../nbs/03_architecture.ipynb #1958d46a
 GPT_PRESETS = {
     'gpt2':        dict(vocab_size=50257, block_size=1024, n_layer=12, n_head=12, n_embd=768),
@@ -351,7 +360,7 @@ def sample_next(logits:torch.Tensor, # Next-token logits (B, V)
                 temperature:float=1.0, # Divide the logits by this; 0 means greedy
                 top_k:int|None=None, # Keep only the k most likely tokens
                 top_p:float|None=None, # Keep the smallest set of most likely tokens with probability ≥ top_p
-                generator:torch.Generator|None=None # Random generator on the logits' device, for repeatable samples
+                generator:torch.Generator|None=None # Random generator for repeatable samples: on the logits' device, or on the CPU (XLA has none)
                ) -> torch.Tensor:
     "One token id per row, (B, 1): greedy at temperature 0, else sampled after temperature, top-k and top-p"
     if temperature < 0: raise ValueError(f"temperature must be >= 0, got {temperature}")
@@ -368,7 +377,9 @@ def sample_next(logits:torch.Tensor, # Next-token logits (B, V)
         p = srt.softmax(-1)
         drop = p.cumsum(-1) - p >= top_p        # tokens after the set already reached top_p; the first is always kept
         logits = logits.scatter(-1, order, srt.masked_fill(drop, float('-inf')))
-    return torch.multinomial(logits.softmax(-1), 1, generator=generator)             # (B, 1)
+    probs = logits.softmax(-1)                                                        # (B, V)
+    if generator is None or generator.device.type == probs.device.type: return torch.multinomial(probs, 1, generator=generator)  # (B, 1)
+    return torch.multinomial(probs.to(generator.device), 1, generator=generator).to(probs.device)  # drawn where the generator is
 
 # %% ../nbs/03_architecture.ipynb #ed4ff41e
 def _check_prompt(idx, max_new_tokens):
@@ -385,7 +396,7 @@ def generate(self:GPT, idx:torch.Tensor, # Prompt token ids (B, T)
              temperature:float=1.0, # 0 means greedy
              top_k:int|None=None, # Sample among the k most likely tokens only
              top_p:float|None=None, # Sample from the nucleus of probability top_p only
-             generator:torch.Generator|None=None, # Random generator on the model's device
+             generator:torch.Generator|None=None, # Random generator: on the model's device, or on the CPU (`seeded_generator`)
              cache:bool=True, # Reuse earlier keys and values (`stream`, below); False recomputes the context every step
              pad_mask:torch.Tensor|None=None # (B, T) bool, False at left padding of shorter prompts (needs `cache`)
             ) -> torch.Tensor:
@@ -398,9 +409,11 @@ def generate(self:GPT, idx:torch.Tensor, # Prompt token ids (B, T)
     try:
         with torch.no_grad():
             for _ in range(max_new_tokens):
-                h = self.hidden_states(idx[:, -self.config.block_size:])    # (B, ≤block_size, C): crop to the context
+                start = max(idx.shape[1] - self.config.block_size, 0)    # crop to the context (XLA refuses a start before 0)
+                h = self.hidden_states(idx[:, start:])                     # (B, ≤block_size, C)
                 logits = self.lm_head(h[:, -1])                            # (B, V): the next token's scores only
                 idx = torch.cat([idx, sample_next(logits, temperature, top_k, top_p, generator)], dim=1)  # (B, T+1)
+                if idx.device.type == 'xla': mark_step(idx.device)        # a TPU runs this token's graph now (notebook 00)
     finally: self.train(was_training)
     return idx
 
@@ -468,7 +481,7 @@ def stream(self:GPT, idx:torch.Tensor, # Prompt token ids (B, T)
            temperature:float=1.0, # 0 means greedy
            top_k:int|None=None, # Sample among the k most likely tokens only
            top_p:float|None=None, # Sample from the nucleus of probability top_p only
-           generator:torch.Generator|None=None, # Random generator on the model's device
+           generator:torch.Generator|None=None, # Random generator: on the model's device, or on the CPU (`seeded_generator`)
            pad_mask:torch.Tensor|None=None # (B, T) bool, False at left padding of shorter prompts
           ):
     "Yield the next token ids (B, 1) one at a time, reusing every earlier token's keys and values"
@@ -481,11 +494,13 @@ def stream(self:GPT, idx:torch.Tensor, # Prompt token ids (B, T)
             with torch.no_grad():
                 if step == 0 or cache.n == bs:                             # start, or the context is full: fill the window
                     cache.reset()
-                    if pad_mask is not None and not pad_mask[:, -bs:].all(): cache.pad(pad_mask[:, -bs:])
-                    h = self.hidden_states(idx[:, -bs:], cache)            # prefill: (B, ≤bs, C)
+                    start = max(idx.shape[1] - bs, 0)                      # the window (XLA refuses a start before 0)
+                    if pad_mask is not None and not pad_mask[:, start:].all(): cache.pad(pad_mask[:, start:])
+                    h = self.hidden_states(idx[:, start:], cache)          # prefill: (B, ≤bs, C)
                 else: h = self.hidden_states(idx[:, -1:], cache)           # decode: (B, 1, C)
                 nxt = sample_next(self.lm_head(h[:, -1]), temperature, top_k, top_p, generator)   # (B, 1)
             idx = torch.cat([idx, nxt], dim=1)
+            if idx.device.type == 'xla': mark_step(idx.device)             # a TPU runs this token's graph now (notebook 00)
             if pad_mask is not None: pad_mask = torch.cat([pad_mask, torch.ones_like(nxt, dtype=torch.bool)], dim=1)
             yield nxt
     finally: self.train(was_training)

@@ -16,7 +16,7 @@ from fastai.learner import Learner
 from fastai.optimizer import OptimWrapper
 from fastai.metrics import accuracy
 import fastai.callback.progress  # gives `Learner.no_bar`, used to train silently in `train_config`
-from .core import set_seed
+from .core import set_seed, default_device
 from .data import TensorDL, digits_dls
 from .losses import cross_entropy
 from .optim import AdamW
@@ -29,7 +29,7 @@ __all__ = ['digits_slice_dls', 'digits_mlp', 'digits_learner', 'dropout', 'Dropo
 def digits_slice_dls(n_train:int=100, # How many of `digits_dls`' training images to keep (a seeded choice)
                      bs:int|None=None, # Training batch size; `None` makes the whole slice one batch
                      seed:int=42, # Seed of the split, of the choice of images and of the shuffle
-                     device=None # Device to put batches on; `None` leaves them on the CPU for `Learner` to move
+                     device=None # Where the batches go, and so fastai's model; `None`: `default_device()`
                     ) -> DataLoaders:
     "`digits_dls` with only `n_train` training images, and its whole validation set as one batch"
     full = digits_dls(seed=seed)
@@ -39,7 +39,7 @@ def digits_slice_dls(n_train:int=100, # How many of `digits_dls`' training image
     keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n_train]
     xv, yv = full.valid.dataset
     return DataLoaders(TensorDL((x[keep], y[keep]), bs=bs or n_train, shuffle=True, seed=seed),
-                       TensorDL((xv, yv), bs=len(xv)), device=device)
+                       TensorDL((xv, yv), bs=len(xv)), device=default_device(device))
 
 # %% ../nbs/07_regularization.ipynb #f28c46a9
 def digits_mlp(n_hidden:int=512, # Width of each hidden layer

@@ -4,7 +4,8 @@
 #   2. nbdev-test runs every notebook (cells flagged slow or cuda are skipped unless FASTTRAIN_TEST_FLAGS names them);
 #   3. the docs build's processing step runs (nbdev-proc-nbs), and every processed page renders to HTML without an
 #      error, a traceback, raw ANSI codes or an oversized text output (tools/docs_check.py; Quarto is not needed);
-#   4. pytest runs tests/.
+#   4. pytest runs tests/;
+#   5. tools/gpu_check.sh --dry-run runs the GPU script's code paths on the CPU at toy sizes, so that it can't rot.
 # Exits non-zero on the first failure, and when no notebook or no test ran.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +22,7 @@ files = [p for d in ('fasttrain', 'nbs') for p in pathlib.Path(d).rglob('*') if 
 for p in sorted(files + [pathlib.Path('pyproject.toml')]): print(hashlib.sha256(p.read_bytes()).hexdigest(), p)
 PY
 }
-echo "== 1/4 nbdev-export and nbdev-clean must change nothing"
+echo "== 1/5 nbdev-export and nbdev-clean must change nothing"
 before="$(snapshot)"
 nbdev-export
 nbdev-clean
@@ -32,7 +33,7 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 
-echo "== 2/4 nbdev-test"
+echo "== 2/5 nbdev-test"
 n_nbs=$(find nbs -maxdepth 1 -name '*.ipynb' | wc -l)
 [ "$n_nbs" -gt 0 ] || { echo "FAIL: no notebooks found in nbs/" >&2; exit 1; }
 log="$(mktemp)"
@@ -47,9 +48,13 @@ if [ "$rc" -ne 0 ] || ! grep -qx 'Success.' "$log"; then echo "FAIL: nbdev-test 
 if [ "$n_run" -ne "$n_nbs" ]; then echo "FAIL: nbdev-test ran $n_run notebook(s) of the $n_nbs in nbs/" >&2; exit 1; fi
 rm -f "$log"
 
-echo "== 3/4 the docs build: nbdev-proc-nbs, then each page rendered and checked"
+echo "== 3/5 the docs build: nbdev-proc-nbs, then each page rendered and checked"
 python tools/docs_check.py
 
-echo "== 4/4 pytest tests/"
+echo "== 4/5 pytest tests/"
 python -m pytest tests/ -q   # pytest exits 5, a failure here, when it collects no test
-echo "== all tests passed in $((SECONDS - t0))s ($n_run notebooks, the docs build, then tests/)"
+
+echo "== 5/5 tools/gpu_check.sh --dry-run"
+OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" tools/gpu_check.sh --dry-run > "$log" 2>&1 || { cat "$log" >&2; echo "FAIL: tools/gpu_check.sh --dry-run" >&2; exit 1; }
+tail -n 12 "$log"; rm -f "$log"
+echo "== all tests passed in $((SECONDS - t0))s ($n_run notebooks, the docs build, tests/, the GPU script's dry run)"
