@@ -19,9 +19,10 @@ __all__ = ['device_available', 'parse_device', 'default_device', 'mark_step', 's
 
 # %% ../nbs/00_core.ipynb #f0cc18df
 # fastai 2.8 decorates a few helpers with `torch.jit.script`, which recent torch deprecates with a FutureWarning at
-# import time. A fasttrain user can do nothing about it, so that one message (and only it) is silenced here, before
-# any fasttrain module imports fastai.
+# import time, and its tabular module sets a pandas option that pandas 3 deprecates. A fasttrain user can do nothing
+# about either, so those two messages (and only they) are silenced here, before any fasttrain module imports fastai.
 warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
+warnings.filterwarnings('ignore', message=r"The 'mode.chained_assignment' option is deprecated")
 
 # %% ../nbs/00_core.ipynb #77a6fcec
 _DEVICE_TYPES = ('cuda', 'mps', 'xla', 'cpu')

@@ -47,10 +47,13 @@ def test_page_problems():
     ansi = {'output_type': 'execute_result', 'data': {'text/plain': '\x1b[0;31mred\x1b[0m'}, 'metadata': {}}
     big = {'output_type': 'stream', 'name': 'stdout', 'text': 'x' * 11 * 1024}
     png = {'output_type': 'display_data', 'data': {'image/png': 'A' * 50_000, 'text/plain': '<Figure>'}, 'metadata': {}}
-    nb = {'cells': [code('a', [err]), code('b', [tb]), code('c', [ansi]), code('d', [big]), code('e', [png])]}
+    warn = {'output_type': 'stream', 'name': 'stderr', 'text': '/x/core.py:17: Pandas4Warning: option is deprecated'}
+    info = {'output_type': 'stream', 'name': 'stderr', 'text': 'downloading 3 files'}
+    nb = {'cells': [code('a', [err]), code('b', [tb]), code('c', [ansi]), code('d', [big]), code('e', [png]), code('f', [warn]), code('g', [info])]}
     probs = dc.check_outputs(nb, 'nb', max_kb=10)
-    assert len(probs) == 4
+    assert len(probs) == 5, probs
     for i, what in enumerate(['error output ValueError', 'traceback', 'ANSI', '11 KB']): assert what in probs[i] and f'cell {i}' in probs[i]
+    assert 'cell 5: a warning on the page' in probs[4] and 'Pandas4Warning' in probs[4]
 
 def test_reader_view_applies_cell_options():
     "Rendered pages hide what Quarto hides: `echo: false` code, `include: false` cells, and the `#|` lines"

@@ -10,6 +10,7 @@ notebook to HTML with nbconvert, and fails on what a reader would see as broken:
 - nbdev's warning "Found cells containing imports and other code", which is how that error starts;
 - a page with a Python error output or a traceback in its outputs;
 - raw ANSI escape codes (colour codes that show up as `[0;31m` on the page);
+- a warning printed to stderr (the build captures it, and the page shows it in a red box);
 - a stored text output over `--max-kb` KB (a log or a progress-bar trail nobody reads; images don't count).
 
     python tools/docs_check.py                 # the project's nbs/, processed into _proc/
@@ -58,6 +59,8 @@ def check_outputs(nb: dict, name: str, max_kb: float) -> list[str]:
             if o.get('output_type') == 'error':
                 probs.append(f"{where}: error output {o.get('ename')}: {_txt(o.get('evalue'))[:120]}"); continue
             texts = [_txt(o.get('text'))] if o.get('output_type') == 'stream' else [_txt(o.get('data', {}).get(k)) for k in _text_types]
+            if o.get('output_type') == 'stream' and o.get('name') == 'stderr' and re.search(r'\w*Warning\b', texts[0]):
+                probs.append(f"{where}: a warning on the page: {' '.join(texts[0].split())[:160]}")
             for t in texts:
                 if _traceback.search(t): probs.append(f'{where}: a traceback in the output')
                 if _ansi.search(t): probs.append(f'{where}: raw ANSI escape codes in the output ({_ansi.search(t).group(0)!r})')
